@@ -1,0 +1,144 @@
+// What the bots say, in English and Arabic. Platform adapters format these (Markdown, blocks);
+// the words live here so Telegram and Slack say the same thing.
+import { describeError, formatDuration, type Locale } from '../src/errors.js';
+import type { JobRecord } from '../src/jobs/records.js';
+import type { ProgressUpdate } from './adapter.js';
+import type { StepName } from '../pipeline/job.js';
+
+// Arabic lines start with U+200F (RLM) where they begin with a Latin id or digit, so the line
+// still reads right-to-left in clients that pick direction from the first strong character.
+const RLM = '\u200f';
+
+const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
+  en: {
+    fetch: 'Downloading the PDF…',
+    extract: 'Reading the document…',
+    script: 'Writing the script…',
+    render: 'Starting the video…',
+    wait: 'Rendering the video…',
+    deliver: 'Uploading the video…',
+  },
+  ar: {
+    fetch: 'جارٍ تنزيل الملف…',
+    extract: 'جارٍ قراءة المستند…',
+    script: 'جارٍ كتابة النص…',
+    render: 'جارٍ بدء الفيديو…',
+    wait: 'جارٍ إنشاء الفيديو…',
+    deliver: 'جارٍ رفع الفيديو…',
+  },
+};
+
+export function progressBar(index: number, total: number): string {
+  const filled = Math.max(0, Math.min(total, index));
+  return '▰'.repeat(filled) + '▱'.repeat(total - filled);
+}
+
+export function progressText(locale: Locale, u: ProgressUpdate): string {
+  if (u.phase === 'waiting-slot') {
+    return locale === 'ar'
+      ? `${RLM}⏳ في الانتظار: لديك فيديوهات قيد الإنشاء، وسيبدأ هذا بعد انتهاء أحدها.`
+      : '⏳ Queued behind your videos that are being made; this one starts when one of them is done.';
+  }
+  return `${progressBar(u.index, u.total)} ${STEP_LABEL[locale][u.step]}`;
+}
+
+export function doneText(locale: Locale): string {
+  return locale === 'ar' ? `${progressBar(6, 6)} ✅ اكتمل الفيديو.` : `${progressBar(6, 6)} ✅ Done — your video is below.`;
+}
+
+export function acceptedText(locale: Locale, jobId: string, position: number): string {
+  return locale === 'ar'
+    ? `${RLM}📄 تم استلام الملف. رقم المهمة: ${jobId} — ترتيبك في الانتظار: ${position}.`
+    : `📄 Got it! Job ${jobId} — number ${position} in the queue.`;
+}
+
+export function duplicateText(locale: Locale, jobId: string): string {
+  return locale === 'ar'
+    ? `${RLM}هذا الملف قيد المعالجة بالفعل (المهمة ${jobId}).`
+    : `This file is already being handled (job ${jobId}).`;
+}
+
+export function rateLimitedText(locale: Locale, limits: { max: number; windowSeconds: number }, retryAfterMs: number): string {
+  return describeError('RATE_LIMITED', locale, {
+    max: limits.max,
+    window: formatDuration(limits.windowSeconds, locale),
+    retry: formatDuration(retryAfterMs / 1000, locale),
+  });
+}
+
+export function captionText(title: string, durationSeconds: number | undefined): string {
+  const d = durationSeconds ? ` · ${Math.floor(durationSeconds / 60)}:${String(Math.round(durationSeconds % 60)).padStart(2, '0')}` : '';
+  return `🎬 ${title}${d}`;
+}
+
+export function linkInsteadText(locale: Locale, url: string, bytes: number, limitBytes: number): string {
+  const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+  return locale === 'ar'
+    ? `${RLM}الفيديو (${mb(bytes)}) أكبر من حد الرفع هنا (${mb(limitBytes)})، لذا إليك رابط تنزيل صالح لمدة 24 ساعة:\n${url}`
+    : `The video (${mb(bytes)}) is larger than the ${mb(limitBytes)} upload limit here, so here is a download link, valid for 24 hours:\n${url}`;
+}
+
+const STATE_LABEL: Record<Locale, Record<JobRecord['state'], string>> = {
+  en: {
+    queued: 'queued',
+    active: 'working',
+    'waiting-slot': 'waiting for your other videos',
+    rendering: 'rendering',
+    completed: 'done',
+    failed: 'failed',
+    cancelled: 'cancelled',
+  },
+  ar: {
+    queued: 'في الانتظار',
+    active: 'قيد العمل',
+    'waiting-slot': 'ينتظر انتهاء فيديوهاتك الأخرى',
+    rendering: 'قيد الإنشاء',
+    completed: 'مكتمل',
+    failed: 'فشل',
+    cancelled: 'ملغى',
+  },
+};
+
+export function statusText(locale: Locale, jobs: JobRecord[]): string {
+  if (jobs.length === 0) return locale === 'ar' ? 'لا توجد لديك مهام حالياً.' : 'You have no recent jobs.';
+  const lines = jobs.map((j) => {
+    const step = j.step && !['completed', 'failed', 'cancelled'].includes(j.state) ? ` · ${STEP_LABEL[locale][j.step]}` : '';
+    const code = j.code ? ` (${j.code})` : '';
+    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${j.title}` : ''}`;
+  });
+  return (locale === 'ar' ? 'مهامك:\n' : 'Your jobs:\n') + lines.join('\n');
+}
+
+export function cancelText(locale: Locale, outcome: 'cancelled' | 'not-found' | 'already-finished', jobId: string): string {
+  const en = {
+    cancelled: `Job ${jobId} is cancelled. Nothing more will be sent for it.`,
+    'not-found': `No job ${jobId} of yours was found. See /status for your jobs.`,
+    'already-finished': `Job ${jobId} has already finished.`,
+  };
+  const ar = {
+    cancelled: `${RLM}تم إلغاء المهمة ${jobId}. لن يُرسل أي شيء آخر بخصوصها.`,
+    'not-found': `${RLM}لم يتم العثور على مهمة ${jobId} خاصة بك. استخدم ‎/status لعرض مهامك.`,
+    'already-finished': `${RLM}المهمة ${jobId} انتهت بالفعل.`,
+  };
+  return (locale === 'ar' ? ar : en)[outcome];
+}
+
+export function helpText(locale: Locale, limits: { max: number; windowSeconds: number; maxActive: number; maxPdfBytes: number }): string {
+  const mib = Math.round(limits.maxPdfBytes / (1024 * 1024));
+  if (locale === 'ar') {
+    return [
+      'أرسل لي ملف PDF وسأحوّله إلى فيديو قصير يقدّمه مذيع افتراضي بلغة المستند.',
+      '',
+      `${RLM}• الحدود: ${limits.max} فيديوهات كل ${formatDuration(limits.windowSeconds, 'ar')}، و${limits.maxActive} في الوقت نفسه، وحجم الملف حتى ${mib} ميغابايت.`,
+      '• الملف: يُقرأ نصه لكتابة النص التقديمي ثم يُحذف من خوادمنا بعد إنشاء الفيديو.',
+      `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم.`,
+    ].join('\n');
+  }
+  return [
+    'Send me a PDF and I will turn it into a short video with a virtual presenter, in the document’s own language.',
+    '',
+    `• Limits: ${limits.max} videos per ${formatDuration(limits.windowSeconds)}, ${limits.maxActive} at a time, PDFs up to ${mib} MiB.`,
+    '• Your file: its text is read to write the presenter script, sent to our script writer (an LLM) and video renderer, and the PDF is deleted from our servers once the video is made.',
+    '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
+  ].join('\n');
+}

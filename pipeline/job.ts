@@ -1,0 +1,135 @@
+// The shape of a video job as stored in BullMQ. Everything here must be JSON: the job is
+// read back by another process, possibly after a crash, and resumes from `checkpoint`.
+import type { AvatarStyle } from '../src/config.js';
+
+export type Platform = 'telegram' | 'slack' | 'cli' | 'test';
+
+/** Who asked, and where the answer goes. */
+export interface Requester {
+  platform: Platform;
+  /** Stable per person: Telegram user id, Slack `${team}:${user}`, "cli:<os user>". Limits key on it. */
+  userKey: string;
+  /** Display-only id of the user on the platform (Telegram id, Slack user id). */
+  userId: string;
+  chatId: string;
+  /** Slack thread_ts / Telegram forum topic id. */
+  threadId?: string;
+  /** The message that carried the PDF (the video is sent as a reply to it). */
+  replyToMessageId?: string;
+  /** Slack workspace. */
+  teamId?: string;
+  /** BCP-47-ish language of the user's client ("ar", "en-US"), for our own messages. */
+  locale?: string;
+}
+
+/** Where the PDF is. The bytes never go into Redis. */
+export type FileRef =
+  | { kind: 'path'; path: string; name?: string; size?: number }
+  | { kind: 'telegram'; fileId: string; fileUniqueId?: string; name?: string; size?: number; mimeType?: string }
+  | { kind: 'slack'; fileId: string; url?: string; name?: string; size?: number; mimeType?: string }
+  | { kind: 'url'; url: string; name?: string; size?: number };
+
+export interface JobOptions {
+  avatarStyle?: AvatarStyle;
+  /** ISO 639-1 language the user asked for; overrides detection. */
+  language?: string;
+  /** The CLI's `script` command stops after the script step. */
+  stopAfter?: StepName;
+}
+
+export const STEPS = ['fetch', 'extract', 'script', 'render', 'wait', 'deliver'] as const;
+export type StepName = (typeof STEPS)[number];
+/** Steps that spend money or hold a render: the per-user concurrency limit applies to these. */
+export const PAID_STEPS: readonly StepName[] = ['script', 'render', 'wait', 'deliver'];
+
+export interface FetchResult {
+  sha256: string;
+  bytes: number;
+  /** Where this worker put the bytes; another worker re-fetches when the file is not there. */
+  localPath: string;
+}
+
+export interface ExtractResult {
+  pages: number;
+  /** Characters of real text (whitespace and direction marks excluded), before the cap. */
+  chars: number;
+  /** ISO 639-1 code, e.g. "en", "ar", "de". */
+  language: string;
+  title: string;
+  /** Extracted text, capped at 50,000 characters. */
+  text: string;
+}
+
+export interface ScriptResult {
+  text: string;
+  language: string;
+  words: number;
+  estimatedSeconds: number;
+  provider: 'openrouter' | 'local';
+  model?: string;
+  costUsd?: number;
+  /** True when the script came from the cache (no LLM call was paid for this job). */
+  cached: boolean;
+}
+
+export interface RenderResult {
+  provider: 'd-id' | 'local';
+  videoId: string;
+  createdAt: number;
+  /** Epoch ms after which the wait step gives up with VIDEO_TIMEOUT. */
+  deadline: number;
+}
+
+export interface WaitResult {
+  resultUrl: string;
+  durationSeconds?: number;
+  polls: number;
+}
+
+export interface DeliverResult {
+  deliveredAt: number;
+  bytes: number;
+  /** How it went out: as a file, or as a link when the platform's upload limit is lower. */
+  as: 'file' | 'link';
+}
+
+export interface Checkpoint {
+  fetch?: FetchResult;
+  extract?: ExtractResult;
+  script?: ScriptResult;
+  render?: RenderResult;
+  wait?: WaitResult;
+  deliver?: DeliverResult;
+  /** Polls made so far in the wait step (drives the back-off schedule). */
+  polls?: number;
+  /**
+   * Set (durably) just before a paid render create is sent. When present without `render`, the
+   * create's answer was lost: look for the video it may have made before creating another.
+   */
+  renderAttemptedAt?: number;
+}
+
+export interface VideoJobData {
+  requester: Requester;
+  file: FileRef;
+  options: JobOptions;
+  checkpoint: Checkpoint;
+  /** State owned by the chat adapter (e.g. the id of the progress message it edits). */
+  chat: Record<string, unknown>;
+  createdAt: number;
+}
+
+export type VideoJobResult = {
+  durationSeconds?: number;
+  bytes?: number;
+  stoppedAfter?: StepName;
+};
+
+export function nextStep(checkpoint: Checkpoint): StepName | undefined {
+  return STEPS.find((s) => checkpoint[s] === undefined);
+}
+
+/** 1-based position of a step, for progress bars. */
+export function stepNumber(step: StepName): number {
+  return STEPS.indexOf(step) + 1;
+}

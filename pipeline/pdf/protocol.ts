@@ -1,0 +1,19 @@
+// Messages between extract.ts (parent) and extract-worker.ts (child process). Types only.
+import type { PdfFacts } from './classify.js';
+
+/** Parent -> child, once, after the child said it is ready. */
+export interface WorkerRequest {
+  type: 'extract';
+  path: string;
+  /** Pages parsed for text (the first N). */
+  maxPages: number;
+  /** Text sent back is capped here (the real-character count still covers every parsed page). */
+  maxChars: number;
+}
+
+/** Child -> parent. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'result'; facts: PdfFacts; pagesParsed: number }
+  /** pdf-parse/pdfjs threw: `name` is the exception class (PasswordException, InvalidPDFException...). */
+  | { type: 'error'; name: string; message: string };

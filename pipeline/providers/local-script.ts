@@ -1,0 +1,294 @@
+// Offline script writer: an extractive presenter script made of the document's own most
+// informative sentences. No network, no cost, deterministic (same input -> same output), and
+// always inside the word range it is asked for, so the pipeline works without an API key.
+import { countWords } from '../script/limits.js';
+import type { ScriptDraft, ScriptRequest, ScriptWriter } from './types.js';
+
+interface Phrases {
+  opening: (title: string) => string;
+  closing: (title: string) => string;
+  summary: string;
+  untitled: string;
+}
+
+const PHRASES: Record<string, Phrases> = {
+  en: {
+    opening: (t) => `Hello! Today we take a short look at "${t}".`,
+    closing: (t) => `That was a brief overview of "${t}". Thank you for watching.`,
+    summary: 'To sum up the key points:',
+    untitled: 'this document',
+  },
+  ar: {
+    opening: (t) => `مرحباً بكم! نلقي اليوم نظرة سريعة على «${t}».`,
+    closing: (t) => `كانت هذه لمحة موجزة عن «${t}». شكراً لحسن متابعتكم.`,
+    summary: 'وخلاصة القول:',
+    untitled: 'هذا المستند',
+  },
+  de: {
+    opening: (t) => `Hallo! Heute werfen wir einen kurzen Blick auf „${t}“.`,
+    closing: (t) => `Das war ein kurzer Überblick über „${t}“. Vielen Dank fürs Zuschauen.`,
+    summary: 'Die wichtigsten Punkte noch einmal zusammengefasst:',
+    untitled: 'dieses Dokument',
+  },
+  fr: {
+    opening: (t) => `Bonjour ! Aujourd'hui, nous jetons un bref regard sur « ${t} ».`,
+    closing: (t) => `C'était un bref aperçu de « ${t} ». Merci de votre attention.`,
+    summary: 'Pour résumer les points essentiels :',
+    untitled: 'ce document',
+  },
+  es: {
+    opening: (t) => `¡Hola! Hoy echamos un breve vistazo a «${t}».`,
+    closing: (t) => `Este fue un breve resumen de «${t}». Gracias por su atención.`,
+    summary: 'En resumen, los puntos clave son:',
+    untitled: 'este documento',
+  },
+};
+
+const TERMINATORS = '.!?؟۔。！？';
+// Full stops that end a sentence even without a following space (CJK, Urdu).
+const HARD_TERMINATORS = '。！？۔';
+const CLOSERS = `"'”’»)]」』`;
+// Words after which a "." is not the end of a sentence.
+const ABBREVIATIONS = new Set([
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'vs', 'etc', 'e.g', 'i.e', 'fig', 'figs', 'no', 'nr', 'vol', 'pp', 'p',
+  'inc', 'ltd', 'co', 'jr', 'sr', 'al', 'approx', 'ca', 'cf', 'eq', 'sec', 'ch', 'z.b', 'bzw', 'usw', 'vgl', 'ggf',
+  'mme', 'mlle', 'sra', 'sr', 'dra', 'etc',
+]);
+
+/** Joins PDF lines into blocks: paragraphs, with short unpunctuated lines kept apart as headings. */
+function blocksOf(text: string): string[] {
+  const lines = text
+    .replace(/\u00ad/g, '')
+    .replace(/\r\n?/g, '\n')
+    // Words split across lines by hyphenation: "informa-\ntion" -> "information".
+    .replace(/(\p{Ll})-\n(\p{Ll})/gu, '$1$2')
+    .split('\n');
+  const blocks: string[] = [];
+  let cur = '';
+  const flush = () => {
+    if (cur.trim()) blocks.push(cur.trim());
+    cur = '';
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\s+/g, ' ').trim();
+    if (!line) {
+      flush();
+      continue;
+    }
+    const next = (lines[i + 1] ?? '').trim();
+    const atSentenceStart = cur === '' || TERMINATORS.includes(cur.trimEnd().slice(-1));
+    const looksLikeHeading =
+      atSentenceStart &&
+      line.split(' ').length <= 8 &&
+      !/[.,;:!?؟،؛。]$/.test(line) &&
+      !/^\p{Ll}/u.test(next);
+    if (looksLikeHeading) {
+      flush();
+      blocks.push(line);
+      continue;
+    }
+    cur += (cur ? ' ' : '') + line;
+  }
+  flush();
+  return blocks;
+}
+
+/** Sentence splitting for Latin, Arabic ('؟' '۔' '.') and CJK ('。' without a following space). */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const block of blocksOf(text)) {
+    let start = 0;
+    for (let i = 0; i < block.length; i++) {
+      const ch = block[i]!;
+      if (!TERMINATORS.includes(ch)) continue;
+      let end = i + 1;
+      while (end < block.length && (TERMINATORS.includes(block[end]!) || CLOSERS.includes(block[end]!))) end++;
+      const atEnd = end >= block.length;
+      const spaceAfter = atEnd || /\s/.test(block[end]!);
+      if (!HARD_TERMINATORS.includes(ch) && !spaceAfter) continue; // 3.5, example.com, U.S.A
+      if (ch === '.' && end === i + 1) {
+        const word = /([\p{L}.]+)$/u.exec(block.slice(start, i))?.[1]?.toLowerCase() ?? '';
+        // Initials ("J. Smith") and known abbreviations do not end a sentence.
+        if (ABBREVIATIONS.has(word) || /^\p{L}$/u.test(word)) continue;
+      }
+      out.push(block.slice(start, end).trim());
+      start = end;
+      i = end - 1;
+    }
+    const rest = block.slice(start).trim();
+    if (rest) out.push(rest);
+  }
+  return out
+    .map((s) =>
+      s
+        .replace(/https?:\/\/\S+/g, '')
+        .replace(/\[\d+(?:[,–-]\s*\d+)*\]/g, '') // citation markers [3], [4-6]
+        .replace(/\s+/g, ' ')
+        .replace(/\s+([.,;:!?؟،])/g, '$1')
+        .trim(),
+    )
+    .filter((s) => s.length > 0);
+}
+
+const segmenters = new Map<string, Intl.Segmenter>();
+function terms(sentence: string, language: string): string[] {
+  let seg = segmenters.get(language);
+  if (!seg) {
+    seg = new Intl.Segmenter(language, { granularity: 'word' });
+    segmenters.set(language, seg);
+  }
+  const cjk = /^(zh|ja|ko|th)$/.test(language);
+  const out: string[] = [];
+  for (const s of seg.segment(sentence)) {
+    if (!s.isWordLike) continue;
+    const t = s.segment.toLocaleLowerCase(language);
+    // Very short words are mostly function words ("of", "في"); numbers say little on their own.
+    if ((!cjk && [...t].length < 3) || /^\d+$/.test(t)) continue;
+    out.push(t);
+  }
+  return out;
+}
+
+interface Sentence {
+  index: number;
+  text: string;
+  words: number;
+  score: number;
+}
+
+/** Scores sentences by the TF-IDF weight of their distinct terms, length-normalised. */
+function rank(sentences: string[], language: string, title: string): Sentence[] {
+  const termLists = sentences.map((s) => terms(s, language));
+  const df = new Map<string, number>();
+  const tf = new Map<string, number>();
+  for (const list of termLists) {
+    for (const t of list) tf.set(t, (tf.get(t) ?? 0) + 1);
+    for (const t of new Set(list)) df.set(t, (df.get(t) ?? 0) + 1);
+  }
+  const n = sentences.length;
+  const titleTerms = new Set(terms(title, language));
+  return sentences.map((text, index) => {
+    const distinct = new Set(termLists[index]);
+    let sum = 0;
+    for (const t of distinct) {
+      const idf = Math.log((n + 1) / (df.get(t) ?? 1));
+      let w = (1 + Math.log(tf.get(t) ?? 1)) * idf;
+      if (titleTerms.has(t)) w *= 1.5;
+      sum += w;
+    }
+    // The opening sentences of a document usually state what it is about.
+    const position = index < 3 ? 1.15 : 1;
+    const score = (sum / Math.sqrt(Math.max(1, termLists[index]!.length))) * position;
+    return { index, text, words: countWords(text, language), score };
+  });
+}
+
+/** The first `n` words of `text` (by the same segmentation countWords uses), ended with a stop. */
+function truncateWords(text: string, n: number, language: string): string {
+  const seg = new Intl.Segmenter(language, { granularity: 'word' });
+  let count = 0;
+  let end = 0;
+  for (const s of seg.segment(text)) {
+    if (s.isWordLike) {
+      if (count === n) break;
+      count++;
+    }
+    end = s.index + s.segment.length;
+  }
+  const cut = text.slice(0, end).trim().replace(/[,;:،؛\s]+$/, '');
+  if (!cut) return '';
+  return TERMINATORS.includes(cut.slice(-1)) ? cut : `${cut}${/^(zh|ja)$/.test(language) ? '。' : '.'}`;
+}
+
+function shortTitle(title: string, fallback: string): string {
+  const t = title.replace(/\s+/g, ' ').replace(/["«»“”„]/g, '').trim();
+  if (!t) return fallback;
+  const words = t.split(' ');
+  return words.length > 16 ? `${words.slice(0, 16).join(' ')}…` : t;
+}
+
+export function writeLocalScript(request: ScriptRequest): string {
+  const language = request.language;
+  const phrases = PHRASES[language] ?? PHRASES[language.split('-')[0]!] ?? PHRASES.en!;
+  const wc = (s: string) => countWords(s, language);
+  const title = shortTitle(request.title, phrases.untitled);
+  const opening = phrases.opening(title);
+  const closing = phrases.closing(title);
+  const frame = wc(opening) + wc(closing);
+  const { minWords, maxWords } = request;
+  const target = Math.min(maxWords, Math.max(minWords, request.targetWords));
+
+  const all = splitSentences(request.text);
+  const ranked = rank(all, language, request.title);
+  // Candidates: real sentences of speakable length. Fragments (headings, captions, page numbers)
+  // and run-on blocks (tables, reference lists) make poor narration.
+  let candidates = ranked.filter((s) => s.words >= 4 && s.words <= 70 && TERMINATORS.includes(s.text.slice(-1)));
+  if (candidates.length === 0) candidates = ranked.filter((s) => s.words >= 3 && s.words <= 70);
+  if (candidates.length === 0) {
+    // No usable sentences (text without punctuation): cut the text into 20-word pieces.
+    const pieces: string[] = [];
+    let rest = request.text.replace(/\s+/g, ' ').trim();
+    while (rest && pieces.length < 200) {
+      const piece = truncateWords(rest, 20, language);
+      if (!piece) break;
+      pieces.push(piece);
+      const used = piece.replace(/[.。]$/, '');
+      rest = rest.slice(rest.indexOf(used) + used.length).replace(/^[\s.,;:]+/, '');
+    }
+    candidates = pieces.map((text, index) => ({ index, text, words: wc(text), score: 0 }));
+  }
+  const byScore = [...candidates].sort((a, b) => b.score - a.score || a.index - b.index);
+
+  // Most informative sentences first, until the target; then spoken in document order.
+  const bodyMax = maxWords - frame;
+  const chosen: Sentence[] = [];
+  let words = 0;
+  for (const s of byScore) {
+    if (frame + words >= target) break;
+    if (words + s.words > bodyMax) continue;
+    chosen.push(s);
+    words += s.words;
+  }
+  chosen.sort((a, b) => a.index - b.index);
+  // Chinese and Japanese are written without spaces between sentences.
+  const joiner = /^(zh|ja)/.test(language) ? '' : ' ';
+  const parts = [opening, chosen.map((s) => s.text).join(joiner)];
+
+  // A short document: repeat its key sentences as a summary until the minimum is reached.
+  if (frame + words < minWords) {
+    const summary: string[] = [phrases.summary];
+    words += wc(phrases.summary);
+    const pool = byScore.length ? byScore : [{ index: 0, text: closing, words: wc(closing), score: 0 }];
+    for (let i = 0; frame + words < minWords && i < 10_000; i++) {
+      const s = pool[i % pool.length]!;
+      const room = bodyMax - words;
+      if (room <= 0) break;
+      const text = s.words <= room ? s.text : truncateWords(s.text, room, language);
+      const w = wc(text);
+      if (w === 0) break;
+      summary.push(text);
+      words += w;
+    }
+    parts.push(summary.join(joiner));
+  }
+  parts.push(closing);
+  let script = parts.filter((p) => p.trim()).join('\n\n');
+
+  // Safety net: segmentation of the joined text can differ by a word or two from the sum of parts.
+  let total = wc(script);
+  if (total > maxWords) script = truncateWords(script, maxWords, language);
+  for (let i = 0; wc(script) < minWords && i < 1000; i++) script += `\n\n${closing}`;
+  total = wc(script);
+  if (total > maxWords) script = truncateWords(script, maxWords, language);
+  return script;
+}
+
+export function createLocalScriptWriter(): ScriptWriter {
+  return {
+    name: 'local',
+    model: 'extractive-v1',
+    async write(request: ScriptRequest): Promise<ScriptDraft> {
+      return { text: writeLocalScript(request), model: 'extractive-v1', costUsd: 0 };
+    },
+  };
+}

@@ -1,0 +1,310 @@
+// OpenRouter chat-completions client that writes presenter scripts.
+//
+// Retries are a small hand-written loop, not undici's RetryAgent/RetryHandler, because the policy
+// needs three things the handler cannot express:
+//   1. OpenRouter reports errors that happen after the model started as HTTP 200 with the error
+//      in the body (finish_reason "error", choices[0].error, top-level error). RetryHandler only
+//      sees status codes and headers, never the body.
+//   2. A Retry-After above our cap must fail the attempt at once; RetryHandler clamps it to
+//      maxTimeout and waits anyway.
+//   3. Every failed attempt is logged (llm_error with its attempt number) with the job id.
+// Timeouts do come from undici (headersTimeout/bodyTimeout) plus one overall deadline per attempt
+// (an AbortSignal), because OpenRouter may trickle whitespace while a model is still thinking,
+// which keeps resetting a body timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { JobError } from '../../src/errors.js';
+import { countWords } from '../script/limits.js';
+import { buildScriptMessages } from '../script/prompt.js';
+import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from './types.js';
+
+export interface OpenRouterWriterOptions {
+  apiKey: string;
+  /** e.g. https://openrouter.ai/api/v1 (no trailing slash needed). */
+  baseUrl: string;
+  model: string;
+  /** Deadline of one attempt (request sent -> whole body read). */
+  timeoutMs: number;
+  /** Sent as HTTP-Referer for OpenRouter's app attribution (our PUBLIC_URL). */
+  appUrl?: string;
+  /** Sent as X-Title. */
+  appName?: string;
+  dispatcher?: Dispatcher;
+  /** Waits before retry 1, 2, ...; its length is the number of retries. Default [2000, 4000]. */
+  retryDelaysMs?: number[];
+  /** A Retry-After longer than this fails the call instead of blocking a worker. Default 30 s. */
+  maxRetryAfterMs?: number;
+  temperature?: number;
+}
+
+export type OpenRouterWriter = ScriptWriter & {
+  readonly name: 'openrouter';
+  readonly model: string;
+  /** Closes the connection pool when this writer created it. */
+  close(): Promise<void>;
+};
+
+const DEFAULT_RETRY_DELAYS_MS = [2000, 4000];
+const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
+
+// Languages whose words are usually 1–2 tokens; others (Arabic, CJK, Cyrillic...) take more.
+// max_tokens only has to leave room for the longest allowed script: OpenRouter checks the
+// credit balance against it, so an absurdly high value can cause 402 on a low balance.
+const CHEAP_TOKEN_LANGUAGES = new Set(['en', 'de', 'fr', 'es', 'it', 'pt', 'nl']);
+export function maxTokensFor(request: Pick<ScriptRequest, 'language' | 'maxWords'>): number {
+  const perWord = CHEAP_TOKEN_LANGUAGES.has(request.language) ? 2 : 4;
+  return Math.ceil(request.maxWords * perWord) + 200;
+}
+
+/** Retry-After (delta seconds or HTTP date) in ms, or undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v.trim() === '') return undefined;
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const at = Date.parse(s);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+type Attempt =
+  | { ok: true; draft: ScriptDraft; finishReason?: string }
+  | {
+      ok: false;
+      /** Error thrown at once, no retry. */
+      fatal?: JobError;
+      status?: number;
+      code?: string | number;
+      message: string;
+      retryAfterMs?: number;
+    };
+
+interface ErrorBody {
+  code?: number | string;
+  message?: string;
+}
+
+interface CompletionBody {
+  model?: string;
+  error?: ErrorBody;
+  choices?: Array<{
+    finish_reason?: string | null;
+    error?: ErrorBody;
+    message?: { content?: unknown };
+  }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; cost?: number };
+}
+
+const NETWORK_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  // Some providers answer with content parts: [{type:"text", text:"..."}].
+  if (Array.isArray(content)) {
+    return content
+      .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+      .join('');
+  }
+  return '';
+}
+
+export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRouterWriter {
+  const ownDispatcher = opts.dispatcher ? undefined : new Agent({ connections: 16, keepAliveTimeout: 30_000 });
+  const dispatcher: Dispatcher = opts.dispatcher ?? ownDispatcher!;
+  const url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const key = opts.apiKey;
+  // Anything that reaches a log line or an error message passes through here.
+  const scrub = (s: string) => (key.length >= 4 ? s.split(key).join('[redacted]') : s).slice(0, 300);
+
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${key}`,
+    'content-type': 'application/json',
+    'x-title': opts.appName ?? 'doc2video',
+  };
+  if (opts.appUrl) headers['http-referer'] = opts.appUrl;
+
+  async function attemptOnce(body: string, ctx: CallContext): Promise<Attempt> {
+    const deadline = AbortSignal.timeout(opts.timeoutMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
+    let status: number;
+    let raw: string;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher,
+        headers,
+        body,
+        signal,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+      });
+      status = res.statusCode;
+      retryAfter = res.headers['retry-after'];
+      raw = await res.body.text();
+    } catch (err) {
+      if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
+      if (deadline.aborted) return { ok: false, code: 'TIMEOUT', message: `no answer within ${opts.timeoutMs} ms` };
+      const code = (err as { code?: unknown }).code;
+      const message = scrub(err instanceof Error ? err.message : String(err));
+      if (typeof code === 'string' && NETWORK_CODES.has(code)) return { ok: false, code, message };
+      // Unknown local failure (bad URL, invalid header...): retrying will not help.
+      return {
+        ok: false,
+        code: typeof code === 'string' ? code : 'REQUEST_FAILED',
+        message,
+        fatal: new JobError('LLM_UNAVAILABLE', `OpenRouter request failed: ${message}`, { retryable: false }),
+      };
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    const parsed = (json && typeof json === 'object' ? json : {}) as CompletionBody;
+    const errorMessage = scrub(String(parsed.error?.message ?? (json === undefined ? raw.slice(0, 120) : '')));
+    const errorCode = parsed.error?.code ?? status;
+
+    if (status === 402) {
+      return {
+        ok: false,
+        status,
+        code: errorCode,
+        message: errorMessage,
+        fatal: new JobError('LLM_NO_CREDITS', `OpenRouter: insufficient credits (402) ${errorMessage}`.trim(), {
+          retryable: false,
+        }),
+      };
+    }
+    if (status === 408 || status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(retryAfter);
+      return { ok: false, status, code: errorCode, message: errorMessage, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    if (status < 200 || status >= 300) {
+      // 400 bad params, 401 bad key, 403 moderation, 404 unknown model...: the same request will
+      // fail the same way; a later job retry will not help either.
+      const what = status === 401 ? 'rejected the API key' : status === 403 ? 'refused the request (moderation)' : 'rejected the request';
+      return {
+        ok: false,
+        status,
+        code: errorCode,
+        message: errorMessage,
+        fatal: new JobError('LLM_UNAVAILABLE', `OpenRouter ${what} (${status}): ${errorMessage}`, { retryable: false }),
+      };
+    }
+
+    // HTTP 2xx: the error may still be in the body.
+    if (json === undefined) return { ok: false, status, code: 'MALFORMED', message: 'response is not JSON' };
+    if (parsed.error) return { ok: false, status, code: errorCode, message: errorMessage || 'error in response body' };
+    const choice = parsed.choices?.[0];
+    if (!choice) return { ok: false, status, code: 'NO_CHOICES', message: 'response has no choices' };
+    if (choice.error || choice.finish_reason === 'error') {
+      return {
+        ok: false,
+        status,
+        code: choice.error?.code ?? 'FINISH_ERROR',
+        message: scrub(String(choice.error?.message ?? 'finish_reason error')),
+      };
+    }
+    const text = contentText(choice.message?.content).trim();
+    if (!text) return { ok: false, status, code: 'EMPTY', message: 'empty content' };
+    const usage = parsed.usage ?? {};
+    const draft: ScriptDraft = { text };
+    if (typeof parsed.model === 'string') draft.model = parsed.model;
+    if (typeof usage.cost === 'number') draft.costUsd = usage.cost;
+    if (typeof usage.prompt_tokens === 'number') draft.promptTokens = usage.prompt_tokens;
+    if (typeof usage.completion_tokens === 'number') draft.completionTokens = usage.completion_tokens;
+    return { ok: true, draft, ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}) };
+  }
+
+  return {
+    name: 'openrouter',
+    model: opts.model,
+    async close() {
+      await ownDispatcher?.close();
+    },
+    async write(req: ScriptRequest, ctx: CallContext): Promise<ScriptDraft> {
+      const log = ctx.logger;
+      const body = JSON.stringify({
+        model: opts.model,
+        messages: buildScriptMessages(req),
+        max_tokens: maxTokensFor(req),
+        temperature: opts.temperature ?? 0.4,
+      });
+      const started = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
+        log.info(
+          { event: 'llm_request', jobId: ctx.jobId, model: opts.model, attempt, language: req.language, feedback: Boolean(req.feedback) },
+          'asking OpenRouter for a script',
+        );
+        const result = await attemptOnce(body, ctx);
+        if (result.ok) {
+          const d = result.draft;
+          log.info(
+            {
+              event: 'llm_success',
+              jobId: ctx.jobId,
+              model: d.model ?? opts.model,
+              words: countWords(d.text, req.language),
+              duration_ms: Date.now() - started,
+              cost: d.costUsd,
+              prompt_tokens: d.promptTokens,
+              completion_tokens: d.completionTokens,
+              finish_reason: result.finishReason,
+              attempts: attempt,
+            },
+            'script received',
+          );
+          return d;
+        }
+
+        const canRetry = !result.fatal && attempt <= delays.length;
+        const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs;
+        log.warn(
+          {
+            event: 'llm_error',
+            jobId: ctx.jobId,
+            status: result.status,
+            code: result.code,
+            attempt,
+            message: result.message,
+            retry_in_ms: canRetry && !tooLong ? (result.retryAfterMs ?? delays[attempt - 1]) : undefined,
+          },
+          'OpenRouter attempt failed',
+        );
+        if (result.fatal) throw result.fatal;
+        const what = `${result.status ? `HTTP ${result.status} ` : ''}${result.code ?? ''} ${result.message}`.replace(/\s+/g, ' ').trim();
+        if (tooLong) {
+          throw new JobError(
+            'LLM_UNAVAILABLE',
+            `OpenRouter asked to wait ${Math.ceil(result.retryAfterMs! / 1000)} s (more than ${maxRetryAfterMs / 1000} s): ${what}`,
+            { retryable: true },
+          );
+        }
+        if (!canRetry) {
+          throw new JobError('LLM_UNAVAILABLE', `OpenRouter failed after ${attempt} attempts: ${what}`, { retryable: true });
+        }
+        try {
+          await sleep(result.retryAfterMs ?? delays[attempt - 1]!, undefined, ctx.signal ? { signal: ctx.signal } : {});
+        } catch {
+          throw new JobError('CANCELLED', 'script request cancelled');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,205 @@
+// Drives one job through the steps. Each step is a plain function; this loop runs the first step
+// without a checkpoint, records its result in the job, then goes on. A job that was retried,
+// or parked while a video renders, starts again here and skips what is already done.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../src/logger.js';
+import { JobError } from '../src/errors.js';
+import { adapterFor, type AdapterContext, type AdapterRegistry, type ChatAdapter } from '../bots/adapter.js';
+import { PAID_STEPS, STEPS, stepNumber, type Checkpoint, type StepName, type VideoJobData, type VideoJobResult } from './job.js';
+import type { CallContext, ScriptWriter, VideoRenderer } from './providers/types.js';
+import type { ScriptCache } from './script/cache.js';
+import { fetchStep } from './steps/fetch.js';
+import { extractStep } from './steps/extract.js';
+import { scriptStep } from './steps/script.js';
+import { renderStep } from './steps/render.js';
+import { waitStep } from './steps/wait.js';
+import { deliverStep } from './steps/deliver.js';
+
+/** The job as the pipeline sees it; the BullMQ specifics live in src/worker. */
+export interface PipelineJob {
+  readonly id: string;
+  readonly data: VideoJobData;
+  readonly signal: AbortSignal;
+  /** Merge into data.checkpoint and persist before resolving. */
+  saveCheckpoint(patch: Partial<Checkpoint>): Promise<void>;
+  saveChat(patch: Record<string, unknown>): Promise<void>;
+  /** Park the job until `at` without holding a worker slot. Never returns. */
+  sleepUntil(at: number): Promise<never>;
+}
+
+/** Per-user concurrency: acquire (or renew) a slot before a paid step. */
+export interface SlotGate {
+  acquire(userKey: string, jobId: string): Promise<boolean>;
+}
+
+/** Hooks for metrics, costs and budgets; all optional. */
+export interface PipelineObserver {
+  /** May throw JobError(BUDGET_EXCEEDED) to stop before money is spent. */
+  beforePaidStep?(job: PipelineJob, step: StepName): Promise<void>;
+  stepStarted?(job: PipelineJob, step: StepName): void;
+  stepFinished?(job: PipelineJob, step: StepName, durationMs: number): void;
+  stateChanged?(job: PipelineJob, state: 'active' | 'waiting-slot' | 'rendering', step: StepName): Promise<void>;
+}
+
+export interface PipelineDeps {
+  logger: Logger;
+  adapters: AdapterRegistry;
+  writer: ScriptWriter;
+  renderer: VideoRenderer;
+  scriptCache: ScriptCache;
+  slots?: SlotGate;
+  observer?: PipelineObserver;
+  isCancelled(jobId: string): Promise<boolean>;
+  /** Where this worker keeps a job's PDF and MP4 while it runs. */
+  workDir: string;
+  maxPdfBytes: number;
+  renderDeadlineMs: number;
+  webhookUrlFor?(jobId: string): string | undefined;
+  /** How long a job waits for a concurrency slot before checking again (a release wakes it early). */
+  slotRecheckMs?: number;
+}
+
+export function shortIdOf(jobId: string): string {
+  return jobId;
+}
+
+export function adapterContext(job: PipelineJob, logger: Logger): AdapterContext {
+  return {
+    jobId: job.id,
+    shortId: shortIdOf(job.id),
+    data: job.data,
+    logger,
+    saveChatState: (patch) => job.saveChat(patch),
+  };
+}
+
+export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise<VideoJobResult> {
+  const logger = deps.logger.child({ jobId: job.id });
+  const adapter = adapterFor(deps.adapters, job.data.requester.platform);
+  const actx = adapterContext(job, logger);
+  const call: CallContext = { jobId: job.id, logger, signal: job.signal };
+  const jobDir = path.join(deps.workDir, job.id);
+  const stopAfter = job.data.options.stopAfter;
+
+  for (const step of STEPS) {
+    const cp = job.data.checkpoint;
+    // The PDF on disk is only needed until the text is extracted; another worker re-fetches it.
+    const done = cp[step] !== undefined && !(step === 'fetch' && !cp.extract && !existsSync(cp.fetch!.localPath));
+    if (done) {
+      if (step === stopAfter) return { stoppedAfter: step };
+      continue;
+    }
+
+    await throwIfCancelled(job, deps);
+    if (PAID_STEPS.includes(step)) {
+      await holdSlot(job, step, adapter, actx, deps);
+      await deps.observer?.beforePaidStep?.(job, step);
+    }
+    await deps.observer?.stateChanged?.(job, step === 'wait' ? 'rendering' : 'active', step);
+    if (step !== 'wait' || cp.polls === undefined) {
+      await reportProgress(adapter, actx, logger, { step, phase: step === 'wait' ? 'rendering' : 'running' });
+    }
+
+    deps.observer?.stepStarted?.(job, step);
+    const started = Date.now();
+    switch (step) {
+      case 'fetch': {
+        const fetched = await fetchStep(adapter, actx, { dir: jobDir, maxBytes: deps.maxPdfBytes });
+        await job.saveCheckpoint({ fetch: fetched });
+        break;
+      }
+      case 'extract': {
+        const extracted = await extractStep(job.data.checkpoint.fetch!, { logger, jobId: job.id });
+        await job.saveCheckpoint({ extract: extracted });
+        break;
+      }
+      case 'script': {
+        const script = await scriptStep(
+          { extract: cp.extract!, pdfSha256: cp.fetch!.sha256, options: job.data.options },
+          { writer: deps.writer, cache: deps.scriptCache, ctx: call },
+        );
+        await job.saveCheckpoint({ script });
+        break;
+      }
+      case 'render': {
+        const render = await renderStep(job, {
+          renderer: deps.renderer,
+          ctx: call,
+          deadlineMs: deps.renderDeadlineMs,
+          webhookUrl: deps.webhookUrlFor?.(job.id),
+          beforeCreate: () => throwIfCancelled(job, deps),
+        });
+        await job.saveCheckpoint({ render });
+        break;
+      }
+      case 'wait': {
+        const outcome = await waitStep(cp.render!, cp.polls ?? 0, { renderer: deps.renderer, ctx: call });
+        if ('retryAt' in outcome) {
+          await job.saveCheckpoint({ polls: (cp.polls ?? 0) + 1 });
+          deps.observer?.stepFinished?.(job, step, Date.now() - started);
+          return job.sleepUntil(outcome.retryAt);
+        }
+        await job.saveCheckpoint({ wait: outcome.done, polls: (cp.polls ?? 0) + 1 });
+        break;
+      }
+      case 'deliver': {
+        await throwIfCancelled(job, deps);
+        const delivered = await deliverStep(job, adapter, actx, {
+          renderer: deps.renderer,
+          ctx: call,
+          dir: jobDir,
+        });
+        await job.saveCheckpoint({ deliver: delivered });
+        logger.info({ event: 'delivered', bytes: delivered.bytes, as: delivered.as }, 'video delivered');
+        break;
+      }
+    }
+    deps.observer?.stepFinished?.(job, step, Date.now() - started);
+    if (step === stopAfter) return { stoppedAfter: step };
+  }
+
+  const cp = job.data.checkpoint;
+  return {
+    ...(cp.wait?.durationSeconds !== undefined ? { durationSeconds: cp.wait.durationSeconds } : {}),
+    ...(cp.deliver ? { bytes: cp.deliver.bytes } : {}),
+  };
+}
+
+async function throwIfCancelled(job: PipelineJob, deps: PipelineDeps): Promise<void> {
+  if (job.signal.aborted || (await deps.isCancelled(job.id))) throw new JobError('CANCELLED');
+}
+
+async function holdSlot(
+  job: PipelineJob,
+  step: StepName,
+  adapter: ChatAdapter,
+  actx: AdapterContext,
+  deps: PipelineDeps,
+): Promise<void> {
+  if (!deps.slots) return;
+  if (await deps.slots.acquire(job.data.requester.userKey, job.id)) return;
+  // Tell the user once that this video waits behind their others, then park without a worker slot.
+  if (!job.data.chat.toldWaitingSlot) {
+    await reportProgress(adapter, actx, deps.logger, { step, phase: 'waiting-slot' });
+    await job.saveChat({ toldWaitingSlot: true });
+  }
+  await deps.observer?.stateChanged?.(job, 'waiting-slot', step);
+  deps.logger.info({ event: 'waiting_for_slot', jobId: job.id, step }, 'user has the maximum of active jobs');
+  return job.sleepUntil(Date.now() + (deps.slotRecheckMs ?? 30_000));
+}
+
+async function reportProgress(
+  adapter: ChatAdapter,
+  actx: AdapterContext,
+  logger: Logger,
+  u: { step: StepName; phase: 'running' | 'waiting-slot' | 'rendering' },
+): Promise<void> {
+  try {
+    await adapter.progress(actx, { ...u, index: stepNumber(u.step), total: STEPS.length });
+  } catch (err) {
+    // Progress is a courtesy; only a conversation that is gone for good stops the job.
+    if ((err as Error).name === 'ChatUnavailableError') throw err;
+    logger.warn({ event: 'progress_failed', err }, 'could not post progress');
+  }
+}

@@ -1,0 +1,111 @@
+// Builds the long-lived parts of a process from the Config, once. Entry points (web, worker,
+// dev, CLI) and end-to-end tests all assemble themselves from here, so they cannot drift apart.
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createProducerConnection, createWorkerConnection } from '../redis/connection.js';
+import { createVideoQueue, type VideoQueue } from '../queue/video-queue.js';
+import { JobSubmitter, type AdmissionGuard } from '../queue/submit.js';
+import { JobRecords } from '../jobs/records.js';
+import { UserLimits } from '../limits/limits.js';
+import { createScriptCache, type ScriptCache } from '../../pipeline/script/cache.js';
+import type { ScriptWriter, VideoRenderer } from '../../pipeline/providers/types.js';
+import { createOpenRouterWriter } from '../../pipeline/providers/openrouter.js';
+import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
+import { createDidRenderer } from '../../pipeline/providers/did.js';
+import { createLocalRenderer } from '../../pipeline/providers/local-video.js';
+import { webhookUrl } from '../../pipeline/render/webhook-token.js';
+
+export interface CoreServices {
+  config: Config;
+  logger: Logger;
+  /** Commands (limits, records, cache). Fails fast in web processes. */
+  redis: Redis;
+  /** BullMQ's connection (blocking commands, retries forever). */
+  bullRedis: Redis;
+  queue: VideoQueue;
+  limits: UserLimits;
+  records: JobRecords;
+  submitter: JobSubmitter;
+  scriptCache: ScriptCache;
+  writer: ScriptWriter;
+  renderer: VideoRenderer;
+  workDir: string;
+  webhookUrlFor(jobId: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** 'web' fails fast while Redis is down (the platform retries); others wait for it. */
+  role: 'web' | 'worker' | 'all';
+  redisUrl: string;
+  /** BullMQ prefix; defaults to config.redisPrefix. The CLI uses its own. */
+  prefix?: string;
+  guards?: AdmissionGuard[];
+  writer?: ScriptWriter;
+  renderer?: VideoRenderer;
+}
+
+export function createScriptWriter(config: Config): ScriptWriter {
+  if (config.script.provider === 'local') return createLocalScriptWriter();
+  const o = config.script.openrouter;
+  return createOpenRouterWriter({
+    apiKey: o.apiKey!,
+    baseUrl: o.baseUrl,
+    model: o.model,
+    timeoutMs: o.timeoutMs,
+    ...(config.publicUrl ? { appUrl: config.publicUrl } : {}),
+  });
+}
+
+export function createRenderer(config: Config, workDir: string): VideoRenderer {
+  if (config.video.provider === 'local') return createLocalRenderer({ workDir: path.join(workDir, 'renders') });
+  const d = config.video.did;
+  return createDidRenderer({ apiKey: d.apiKey!, baseUrl: d.baseUrl, api: d.api, avatars: d.avatars });
+}
+
+export function createCoreServices(config: Config, logger: Logger, opts: ServiceOptions): CoreServices {
+  const prefix = opts.prefix ?? config.redisPrefix;
+  const redis =
+    opts.role === 'web' ? createProducerConnection(opts.redisUrl, logger) : createWorkerConnection(opts.redisUrl, logger);
+  const bullRedis = createWorkerConnection(opts.redisUrl, logger);
+  const queue = createVideoQueue(bullRedis, prefix);
+  queue.on('error', (err) => logger.warn({ event: 'queue_error', err: err.message }, 'queue error'));
+  const limits = new UserLimits(redis, prefix, config.limits);
+  const records = new JobRecords(redis, prefix, config.limits.jobTtlSeconds);
+  const submitter = new JobSubmitter({
+    queue,
+    limits,
+    records,
+    logger,
+    jobTtlSeconds: config.limits.jobTtlSeconds,
+    ...(opts.guards ? { guards: opts.guards } : {}),
+  });
+  const workDir = path.resolve(config.dataDir, 'work');
+  const did = config.video.did;
+
+  return {
+    config,
+    logger,
+    redis,
+    bullRedis,
+    queue,
+    limits,
+    records,
+    submitter,
+    scriptCache: createScriptCache(redis, prefix),
+    writer: opts.writer ?? createScriptWriter(config),
+    renderer: opts.renderer ?? createRenderer(config, workDir),
+    workDir,
+    webhookUrlFor: (jobId) =>
+      config.publicUrl && did.webhookSecret && config.video.provider === 'd-id'
+        ? webhookUrl(config.publicUrl, jobId, did.webhookSecret)
+        : undefined,
+    async close() {
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      bullRedis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// doc2video on the command line:
+//   doc2video <file.pdf> [--out out.mp4] [--avatar STYLE] [--language xx]
+//   doc2video check <file.pdf> [--json]      validation only, no paid call, no Redis
+//   doc2video script <file.pdf> [--json]     stops after the script
+// Runs the same queue and worker as the service. With REDIS_URL unset it starts an embedded
+// redis-server under DATA_DIR (.data/) and stops it on exit.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AVATAR_STYLES, ConfigError, loadConfig, secretValues, type AvatarStyle, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { JobError } from '../errors.js';
+import { createCoreServices } from '../app/services.js';
+import { startVideoWorker } from '../worker/worker.js';
+import { RedisServerMissingError, startRedisServer } from '../redis/embedded.js';
+import { createCliAdapter } from '../../bots/cli/adapter.js';
+import type { StepName } from '../../pipeline/job.js';
+import { checkPdf } from './check.js';
+import { createTerminalReporter } from './progress.js';
+
+const USAGE = `Usage:
+  doc2video <file.pdf> [--out out.mp4] [--avatar ${AVATAR_STYLES.join('|')}] [--language xx]
+  doc2video check <file.pdf> [--json]
+  doc2video script <file.pdf> [--json] [--language xx]
+
+With no OPENROUTER_API_KEY / DID_API_KEY set, the offline script writer and renderer are used.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      avatar: { type: 'string' },
+      language: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  let command: 'run' | 'check' | 'script' = 'run';
+  let file = positionals[0]!;
+  if ((file === 'check' || file === 'script') && positionals[1]) {
+    command = file;
+    file = positionals[1];
+  }
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const avatar = values.avatar as AvatarStyle | undefined;
+  if (avatar && !AVATAR_STYLES.includes(avatar)) throw new UsageError(`--avatar must be one of ${AVATAR_STYLES.join(', ')}`);
+  if (values.language && !/^[a-z]{2}$/.test(values.language)) throw new UsageError('--language must be a two-letter code, e.g. ar');
+
+  const config = loadConfig();
+
+  if (command === 'check') {
+    const result = await checkPdf(path.resolve(file), config);
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else if (result.ok)
+      process.stdout.write(`ok: ${result.pages} pages, ${result.chars} characters, language ${result.language}\n`);
+    else process.stdout.write(`${result.message}\n`);
+    return result.ok ? 0 : 1;
+  }
+
+  return runThroughQueue(config, {
+    file: path.resolve(file),
+    out: path.resolve(values.out ?? `${path.basename(file, path.extname(file))}.mp4`),
+    stopAfter: command === 'script' ? 'script' : undefined,
+    json: values.json ?? false,
+    ...(avatar ? { avatar } : {}),
+    ...(values.language ? { language: values.language } : {}),
+  });
+}
+
+async function runThroughQueue(
+  config: Config,
+  o: { file: string; out: string; stopAfter: StepName | undefined; json: boolean; avatar?: AvatarStyle; language?: string },
+): Promise<number> {
+  // Logs go to a file so the terminal shows progress, not JSON.
+  const logFile = path.resolve(config.dataDir, 'doc2video.log');
+  const logger = createLogger(
+    { level: config.logLevel, secrets: secretValues(config), name: 'cli' },
+    (await import('pino')).pino.destination({ dest: logFile, mkdir: true, sync: false }),
+  );
+
+  let embedded: Awaited<ReturnType<typeof startRedisServer>> | undefined;
+  let redisUrl = config.redisUrl;
+  if (!redisUrl) {
+    embedded = await startRedisServer({ dir: path.join(config.dataDir, 'redis'), persistence: true });
+    redisUrl = embedded.url;
+  }
+
+  // The CLI's jobs stay in this process: its own queue prefix keeps a shared Redis's workers
+  // (which cannot write to this terminal) from taking them.
+  const services = createCoreServices(config, logger, { role: 'all', redisUrl, prefix: `${config.redisPrefix}-cli` });
+  const reporter = createTerminalReporter({ json: o.json, stream: process.stderr });
+  const adapter = createCliAdapter({ outPath: o.out, reporter });
+
+  let settle!: (v: { outcome: string; code?: string }) => void;
+  const finished = new Promise<{ outcome: string; code?: string }>((r) => (settle = r));
+  const running = startVideoWorker(
+    services,
+    { cli: adapter },
+    {
+      concurrency: 1,
+      onFinished: (_job, outcome, code) => settle({ outcome, ...(code ? { code } : {}) }),
+    },
+  );
+  // A retryable failure on the last attempt also ends here; BullMQ emits 'failed'.
+  running.worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) settle({ outcome: 'failed', code: err.message.split(':')[0] });
+  });
+
+  const stop = async () => {
+    await running.close(5_000);
+    await services.close();
+    await embedded?.stop();
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+
+  try {
+    const userKey = `cli:${process.env.USER ?? 'local'}`;
+    const submitted = await services.submitter.submit({
+      dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
+      requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
+      file: { kind: 'path', path: o.file, name: path.basename(o.file) },
+      options: {
+        ...(o.avatar ? { avatarStyle: o.avatar } : {}),
+        ...(o.language ? { language: o.language } : {}),
+        ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}),
+      },
+    });
+    if (submitted.status === 'limited') {
+      process.stderr.write(
+        `doc2video: RATE_LIMITED: local limit reached; try again in ${Math.ceil(submitted.retryAfterMs / 60_000)} min.\n`,
+      );
+      return 1;
+    }
+    reporter.started(submitted.jobId, services.writer.name, services.renderer.name);
+    const result = await finished;
+    if (result.outcome !== 'completed') {
+      if (result.outcome === 'cancelled') process.stderr.write('doc2video: CANCELLED\n');
+      return 1;
+    }
+    if (o.stopAfter === 'script') {
+      const job = await services.queue.getJob(submitted.jobId);
+      const script = job?.data.checkpoint.script;
+      if (!script) throw new Error('the job finished without a script');
+      process.stdout.write(o.json ? `${JSON.stringify(script)}\n` : `${script.text}\n`);
+    }
+    return 0;
+  } finally {
+    await stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`doc2video: ${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError || err instanceof RedisServerMissingError) {
+      process.stderr.write(`doc2video: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof JobError) {
+      process.stderr.write(`doc2video: ${err.userMessage()}\n`);
+      process.exit(1);
+    }
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`doc2video: ${(err as Error).message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`doc2video: unexpected error: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

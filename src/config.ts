@@ -1,0 +1,301 @@
+// The one place where the environment is read. Every process calls loadConfig() once at start
+// and passes the result down; nothing else touches process.env.
+import { z } from 'zod';
+
+/** Variables whose values must never be printed, even in a validation error. */
+export const SECRET_KEYS = [
+  'OPENROUTER_API_KEY',
+  'DID_API_KEY',
+  'DID_WEBHOOK_SECRET',
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'ADMIN_PASSWORD',
+  'SENTRY_DSN',
+] as const;
+
+// Empty strings in .env files mean "unset".
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: `${what} (an http:// or https:// URL)` })
+    .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalHttpUrl = (what: string) =>
+  optionalString.pipe(
+    z
+      .string()
+      .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: `${what} (an http:// or https:// URL)` })
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  );
+
+const int = (min: number, max: number, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const decimal = (def: number | undefined) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: 'a non-negative number, e.g. 0.5' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const oneOf = <T extends string>(values: readonly [T, ...T[]], def: T) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const s = v.trim().toLowerCase() as T;
+      if (!values.includes(s)) {
+        ctx.addIssue({ code: 'custom', message: `one of ${values.join(', ')}` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const schema = z.object({
+  NODE_ENV: optionalString,
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => /^rediss?:\/\//.test(v), { message: 'a redis:// or rediss:// URL' })
+      .optional(),
+  ),
+  REDIS_PREFIX: optionalString.transform((v) => v ?? 'd2v'),
+  PORT: int(1, 65535, 3000),
+  PUBLIC_URL: optionalHttpUrl('the public base URL of the web process'),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  DATA_DIR: optionalString.transform((v) => v ?? '.data'),
+
+  SCRIPT_PROVIDER: oneOf(['auto', 'openrouter', 'local'] as const, 'auto'),
+  OPENROUTER_API_KEY: optionalString,
+  OPENROUTER_BASE_URL: httpUrl('the OpenRouter API base URL').default('https://openrouter.ai/api/v1'),
+  OPENROUTER_MODEL: optionalString.transform((v) => v ?? 'openai/gpt-4o-mini'),
+  OPENROUTER_TIMEOUT_SECONDS: int(5, 600, 60),
+
+  VIDEO_PROVIDER: oneOf(['auto', 'd-id', 'local'] as const, 'auto'),
+  DID_API_KEY: optionalString,
+  DID_BASE_URL: httpUrl('the D-ID API base URL').default('https://api.d-id.com'),
+  DID_API: oneOf(['clips', 'expressives'] as const, 'clips'),
+  DID_WEBHOOK_SECRET: optionalString,
+  DID_CLIPS_PROFESSIONAL: optionalString.transform((v) => v ?? 'v2_public_Amber@0zSz8kflCN'),
+  DID_CLIPS_FRIENDLY: optionalString.transform((v) => v ?? 'v2_public_alex@qcvo4gupoy'),
+  DID_EXPRESSIVE_PROFESSIONAL: optionalString.transform((v) => v ?? 'public_amber_casual@avt_PfMblk'),
+  DID_EXPRESSIVE_FRIENDLY: optionalString.transform((v) => v ?? 'public_lucas_casual@avt_lu1Mzk'),
+  DID_RENDER_DEADLINE_SECONDS: int(30, 3600, 600),
+  DID_PRICE_PER_MINUTE: decimal(0.5),
+
+  RATE_LIMIT_MAX: int(1, 10_000, 5),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 7 * 86_400, 600),
+  MAX_ACTIVE_JOBS_PER_USER: int(1, 100, 2),
+  MAX_PDF_BYTES: int(1024, 2_000 * 1024 * 1024, 20 * 1024 * 1024),
+  JOB_TTL_SECONDS: int(60, 30 * 86_400, 1800),
+  WORKER_CONCURRENCY: int(1, 256, 4),
+
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_API_ROOT: httpUrl('the Telegram Bot API root').default('https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters of A-Z a-z 0-9 _ -')
+      .optional(),
+  ),
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: httpUrl('the Slack Web API URL')
+    .default('https://slack.com/api')
+    .transform((v) => `${v}/`),
+
+  DAILY_BUDGET_USD: decimal(undefined),
+  USER_DAILY_BUDGET_USD: decimal(undefined),
+  ADMIN_USER: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  ADMIN_IDS: optionalString.transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+  SENTRY_DSN: optionalString,
+});
+
+export type Env = z.infer<typeof schema>;
+
+export type AvatarStyle = 'professional' | 'friendly';
+export const AVATAR_STYLES: readonly AvatarStyle[] = ['professional', 'friendly'];
+
+export interface Config {
+  env: Env;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  port: number;
+  publicUrl: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  dataDir: string;
+  limits: {
+    rateMax: number;
+    rateWindowSeconds: number;
+    maxActivePerUser: number;
+    maxPdfBytes: number;
+    jobTtlSeconds: number;
+  };
+  workerConcurrency: number;
+  script: {
+    provider: 'openrouter' | 'local';
+    openrouter: { apiKey: string | undefined; baseUrl: string; model: string; timeoutMs: number };
+  };
+  video: {
+    provider: 'd-id' | 'local';
+    did: {
+      apiKey: string | undefined;
+      baseUrl: string;
+      api: 'clips' | 'expressives';
+      webhookSecret: string | undefined;
+      /** avatar style -> presenter_id (clips) or avatar_id (expressives) for the configured API */
+      avatars: Record<AvatarStyle, string>;
+      deadlineMs: number;
+      pricePerMinuteUsd: number;
+    };
+  };
+  telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+  };
+  budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined };
+  admin: { user: string | undefined; password: string | undefined; ids: string[] };
+  sentryDsn: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parse and validate the environment. Throws ConfigError whose message is one line naming the
+ * first bad variable and what it expects; values of secrets are never included.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${key} must be ${issue.message}`);
+  }
+  const e = parsed.data;
+
+  const scriptProvider =
+    e.SCRIPT_PROVIDER === 'auto' ? (e.OPENROUTER_API_KEY ? 'openrouter' : 'local') : e.SCRIPT_PROVIDER;
+  if (scriptProvider === 'openrouter' && !e.OPENROUTER_API_KEY) {
+    throw new ConfigError('Invalid configuration: OPENROUTER_API_KEY must be set when SCRIPT_PROVIDER=openrouter');
+  }
+  const videoProvider = e.VIDEO_PROVIDER === 'auto' ? (e.DID_API_KEY ? 'd-id' : 'local') : e.VIDEO_PROVIDER;
+  if (videoProvider === 'd-id' && !e.DID_API_KEY) {
+    throw new ConfigError('Invalid configuration: DID_API_KEY must be set when VIDEO_PROVIDER=d-id');
+  }
+  if (videoProvider === 'd-id' && e.PUBLIC_URL && !e.DID_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: DID_WEBHOOK_SECRET must be set when PUBLIC_URL is set (it signs the D-ID webhook URL)',
+    );
+  }
+  if (e.TELEGRAM_WEBHOOK_SECRET && !e.TELEGRAM_BOT_TOKEN) {
+    throw new ConfigError('Invalid configuration: TELEGRAM_BOT_TOKEN must be set when TELEGRAM_WEBHOOK_SECRET is set');
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError(
+      'Invalid configuration: SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is set (or SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+
+  const avatars: Record<AvatarStyle, string> =
+    e.DID_API === 'clips'
+      ? { professional: e.DID_CLIPS_PROFESSIONAL, friendly: e.DID_CLIPS_FRIENDLY }
+      : { professional: e.DID_EXPRESSIVE_PROFESSIONAL, friendly: e.DID_EXPRESSIVE_FRIENDLY };
+
+  return {
+    env: e,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    limits: {
+      rateMax: e.RATE_LIMIT_MAX,
+      rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      maxActivePerUser: e.MAX_ACTIVE_JOBS_PER_USER,
+      maxPdfBytes: e.MAX_PDF_BYTES,
+      jobTtlSeconds: e.JOB_TTL_SECONDS,
+    },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    script: {
+      provider: scriptProvider,
+      openrouter: {
+        apiKey: e.OPENROUTER_API_KEY,
+        baseUrl: e.OPENROUTER_BASE_URL,
+        model: e.OPENROUTER_MODEL,
+        timeoutMs: e.OPENROUTER_TIMEOUT_SECONDS * 1000,
+      },
+    },
+    video: {
+      provider: videoProvider,
+      did: {
+        apiKey: e.DID_API_KEY,
+        baseUrl: e.DID_BASE_URL,
+        api: e.DID_API,
+        webhookSecret: e.DID_WEBHOOK_SECRET,
+        avatars,
+        deadlineMs: e.DID_RENDER_DEADLINE_SECONDS * 1000,
+        pricePerMinuteUsd: e.DID_PRICE_PER_MINUTE ?? 0.5,
+      },
+    },
+    telegram: { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    budgets: { dailyUsd: e.DAILY_BUDGET_USD, userDailyUsd: e.USER_DAILY_BUDGET_USD },
+    admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, ids: e.ADMIN_IDS },
+    sentryDsn: e.SENTRY_DSN,
+  };
+}
+
+/** All secret values present in a config, for redaction of free text (error messages, URLs). */
+export function secretValues(config: Config): string[] {
+  return SECRET_KEYS.map((k) => config.env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 6);
+}

@@ -1,0 +1,134 @@
+// What /status shows: a small record per job, indexed per user. BullMQ's own job hash is not
+// enough: it is removed lazily and cannot be listed by user. Records of finished jobs expire
+// after JOB_TTL_SECONDS and a scheduled sweep removes them from the per-user index.
+import type { Redis } from 'ioredis';
+import type { Platform, StepName } from '../../pipeline/job.js';
+import type { ErrorCode } from '../errors.js';
+
+export type JobState =
+  | 'queued'
+  | 'active'
+  | 'waiting-slot'
+  | 'rendering'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+
+export interface JobRecord {
+  jobId: string;
+  userKey: string;
+  platform: Platform;
+  state: JobState;
+  step?: StepName;
+  code?: ErrorCode;
+  title?: string;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+}
+
+export class JobRecords {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private recKey(jobId: string) {
+    return `${this.prefix}:rec:${jobId}`;
+  }
+  private userKey(userKey: string) {
+    return `${this.prefix}:user-jobs:${userKey}`;
+  }
+  private get finishedKey() {
+    return `${this.prefix}:finished-jobs`;
+  }
+
+  async create(rec: Pick<JobRecord, 'jobId' | 'userKey' | 'platform' | 'title'>): Promise<void> {
+    const now = Date.now();
+    const fields: Record<string, string> = {
+      jobId: rec.jobId,
+      userKey: rec.userKey,
+      platform: rec.platform,
+      state: 'queued',
+      createdAt: String(now),
+      updatedAt: String(now),
+    };
+    if (rec.title) fields.title = rec.title;
+    await this.redis
+      .multi()
+      .hset(this.recKey(rec.jobId), fields)
+      .zadd(this.userKey(rec.userKey), now, rec.jobId)
+      .exec();
+  }
+
+  async update(jobId: string, patch: Partial<Pick<JobRecord, 'state' | 'step' | 'title' | 'code'>>): Promise<void> {
+    const fields: Record<string, string> = { updatedAt: String(Date.now()) };
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = String(v);
+    // Only touch records that exist (a swept record must not come back half-empty).
+    const exists = await this.redis.exists(this.recKey(jobId));
+    if (exists) await this.redis.hset(this.recKey(jobId), fields);
+  }
+
+  /** Mark finished; the record lives ttlSeconds more, then the sweep removes it. */
+  async finish(jobId: string, state: Extract<JobState, 'completed' | 'failed' | 'cancelled'>, code?: ErrorCode): Promise<void> {
+    const now = Date.now();
+    const fields: Record<string, string> = { state, updatedAt: String(now), finishedAt: String(now) };
+    if (code) fields.code = code;
+    if (!(await this.redis.exists(this.recKey(jobId)))) return;
+    await this.redis
+      .multi()
+      .hset(this.recKey(jobId), fields)
+      .expire(this.recKey(jobId), this.ttlSeconds + 3600) // a safety net; the sweep removes it first
+      .zadd(this.finishedKey, now, jobId)
+      .exec();
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    const h = await this.redis.hgetall(this.recKey(jobId));
+    return h.jobId ? parse(h) : undefined;
+  }
+
+  /** The user's jobs, newest first. Never anyone else's: the index is per user. */
+  async listForUser(userKey: string, limit = 10): Promise<JobRecord[]> {
+    const ids = await this.redis.zrevrange(this.userKey(userKey), 0, limit - 1);
+    const out: JobRecord[] = [];
+    for (const id of ids) {
+      const rec = await this.get(id);
+      const expired = rec?.finishedAt !== undefined && Date.now() - rec.finishedAt > this.ttlSeconds * 1000;
+      if (rec && rec.userKey === userKey && !expired) out.push(rec);
+      else await this.redis.zrem(this.userKey(userKey), id);
+    }
+    return out;
+  }
+
+  /** Remove records of jobs finished more than ttlSeconds ago. Returns how many were removed. */
+  async sweep(now = Date.now()): Promise<number> {
+    const cutoff = now - this.ttlSeconds * 1000;
+    const ids = await this.redis.zrangebyscore(this.finishedKey, '-inf', cutoff, 'LIMIT', 0, 1000);
+    for (const id of ids) {
+      const userKey = await this.redis.hget(this.recKey(id), 'userKey');
+      const m = this.redis.multi().del(this.recKey(id)).zrem(this.finishedKey, id);
+      if (userKey) m.zrem(this.userKey(userKey), id);
+      await m.exec();
+    }
+    return ids.length;
+  }
+}
+
+function parse(h: Record<string, string>): JobRecord {
+  return {
+    jobId: h.jobId!,
+    userKey: h.userKey!,
+    platform: h.platform as Platform,
+    state: h.state as JobState,
+    ...(h.step ? { step: h.step as StepName } : {}),
+    ...(h.code ? { code: h.code as ErrorCode } : {}),
+    ...(h.title ? { title: h.title } : {}),
+    createdAt: Number(h.createdAt),
+    updatedAt: Number(h.updatedAt),
+    ...(h.finishedAt ? { finishedAt: Number(h.finishedAt) } : {}),
+  };
+}

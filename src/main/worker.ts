@@ -1,0 +1,25 @@
+// The worker process: runs video jobs from the queue.
+import { createCoreServices } from '../app/services.js';
+import { startVideoWorker } from '../worker/worker.js';
+import { chatAdapters } from '../../bots/index.js';
+import { boot, onShutdown, requireRedisUrl } from './boot.js';
+
+const { config, logger } = boot('worker');
+const redisUrl = requireRedisUrl('worker', config);
+const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
+const running = startVideoWorker(services, chatAdapters(services));
+logger.info(
+  {
+    event: 'worker_started',
+    concurrency: config.workerConcurrency,
+    script: services.writer.name,
+    video: services.renderer.name,
+  },
+  'worker started',
+);
+
+onShutdown(logger, async () => {
+  // Platforms give 30 s between SIGTERM and SIGKILL: leave room to close connections.
+  await running.close(25_000);
+  await services.close();
+});

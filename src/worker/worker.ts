@@ -1,0 +1,125 @@
+// The worker: a BullMQ Worker running the video processor, plus what a worker process owes the
+// system: cancellation messages, the scheduled clean-up of old job records, and a graceful close.
+import { Worker, type Job } from 'bullmq';
+import type { CoreServices } from '../app/services.js';
+import type { AdapterRegistry } from '../../bots/adapter.js';
+import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
+import type { PipelineObserver } from '../../pipeline/run.js';
+import { VIDEO_QUEUE } from '../queue/video-queue.js';
+import { cancelChannel, isCancelled } from '../queue/cancel.js';
+import { createVideoProcessor } from './processor.js';
+
+export interface WorkerOptions {
+  concurrency?: number;
+  /** Shorter values make crash recovery faster in tests. */
+  lockDuration?: number;
+  stalledInterval?: number;
+  maxStalledCount?: number;
+  observer?: PipelineObserver;
+  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void;
+  /** How often finished job records are swept (ms). */
+  sweepEveryMs?: number;
+  slotRecheckMs?: number;
+  prefix?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker<VideoJobData, VideoJobResult>;
+  /** Stop taking jobs; wait for active ones up to `timeoutMs`, then hand them back. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function startVideoWorker(services: CoreServices, adapters: AdapterRegistry, opts: WorkerOptions = {}): RunningWorker {
+  const { config, logger, records } = services;
+  const prefix = opts.prefix ?? services.queue.opts.prefix ?? config.redisPrefix;
+
+  const observer: PipelineObserver = {
+    ...opts.observer,
+    async stateChanged(job, state, step) {
+      await records.update(job.id, { state, step });
+      await opts.observer?.stateChanged?.(job, state, step);
+    },
+  };
+
+  const processor = createVideoProcessor({
+    logger,
+    adapters,
+    writer: services.writer,
+    renderer: services.renderer,
+    scriptCache: services.scriptCache,
+    observer,
+    isCancelled: (jobId) => isCancelled(services.redis, prefix, jobId),
+    workDir: services.workDir,
+    maxPdfBytes: config.limits.maxPdfBytes,
+    renderDeadlineMs: config.video.did.deadlineMs,
+    webhookUrlFor: services.webhookUrlFor,
+    queue: services.queue,
+    records,
+    limits: services.limits,
+    ...(opts.slotRecheckMs ? { slotRecheckMs: opts.slotRecheckMs } : {}),
+    ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
+  });
+
+  const worker = new Worker<VideoJobData, VideoJobResult>(VIDEO_QUEUE, processor, {
+    connection: services.bullRedis.duplicate(),
+    prefix,
+    concurrency: opts.concurrency ?? config.workerConcurrency,
+    lockDuration: opts.lockDuration ?? 30_000,
+    stalledInterval: opts.stalledInterval ?? 30_000,
+    // A job whose worker died mid-step resumes from its checkpoint; two stalls in a row fail it.
+    maxStalledCount: opts.maxStalledCount ?? 2,
+  });
+  worker.on('error', (err) => logger.error({ event: 'worker_error', err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (!job) logger.error({ event: 'worker_job_lost', err: err.message }, 'a job failed without a job object');
+  });
+
+  // /cancel from a web process: abort the job's in-flight work if this worker holds it.
+  const sub = services.redis.duplicate();
+  sub.on('error', () => {});
+  void sub.subscribe(cancelChannel(prefix)).catch(() => {});
+  sub.on('message', (_channel, jobId: string) => {
+    if (worker.cancelJob(jobId, 'cancelled by the user')) {
+      logger.info({ event: 'job_abort_requested', jobId }, 'aborting a cancelled job');
+    }
+  });
+
+  // Strict retention: BullMQ removes old jobs lazily, so sweep on a schedule as well.
+  const sweep = async () => {
+    try {
+      const removed = await records.sweep();
+      const graceMs = config.limits.jobTtlSeconds * 1000;
+      await services.queue.clean(graceMs, 1000, 'completed');
+      await services.queue.clean(graceMs, 1000, 'failed');
+      if (removed) logger.info({ event: 'records_swept', removed }, 'old job records removed');
+    } catch (err) {
+      logger.warn({ event: 'sweep_failed', err: (err as Error).message }, 'clean-up failed');
+    }
+  };
+  const timer = setInterval(() => void sweep(), opts.sweepEveryMs ?? 60_000);
+  timer.unref();
+
+  return {
+    worker,
+    async close(timeoutMs = 25_000) {
+      clearInterval(timer);
+      sub.disconnect();
+      // Finish active jobs if they end in time; otherwise force-close: their locks lapse and
+      // another worker picks them up from their checkpoints.
+      let timedOut = false;
+      await Promise.race([
+        worker.close(),
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            timedOut = true;
+            resolve();
+          }, timeoutMs).unref(),
+        ),
+      ]);
+      if (timedOut) {
+        logger.warn({ event: 'worker_force_close' }, 'active jobs did not finish in time; handing them back');
+        await worker.close(true).catch(() => {});
+      }
+    },
+  };
+}

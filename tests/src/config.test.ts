@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults with an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.limits).toEqual({
+      rateMax: 5,
+      rateWindowSeconds: 600,
+      maxActivePerUser: 2,
+      maxPdfBytes: 20971520,
+      jobTtlSeconds: 1800,
+    });
+    expect(c.script.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
+    expect(c.video.did.baseUrl).toBe('https://api.d-id.com');
+    expect(c.video.did.avatars.professional).toBe('v2_public_Amber@0zSz8kflCN');
+    // No keys: the offline providers.
+    expect(c.script.provider).toBe('local');
+    expect(c.video.provider).toBe('local');
+    expect(c.slack.apiUrl).toBe('https://slack.com/api/');
+  });
+
+  it('picks the paid providers when their keys are set, and the expressives avatars', () => {
+    const c = loadConfig({ OPENROUTER_API_KEY: 'sk-or-123456', DID_API_KEY: 'user:pass', DID_API: 'expressives' });
+    expect(c.script.provider).toBe('openrouter');
+    expect(c.video.provider).toBe('d-id');
+    expect(c.video.did.avatars.professional).toBe('public_amber_casual@avt_PfMblk');
+    expect(c.video.did.avatars.friendly).toMatch(/@avt_/);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535'],
+    [{ RATE_LIMIT_MAX: '0' }, 'RATE_LIMIT_MAX must be an integer from 1'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ DID_API: 'talks' }, 'DID_API must be one of clips, expressives'],
+    [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL must be the public base URL of the web process'],
+    [{ TELEGRAM_BOT_TOKEN: '1:x', TELEGRAM_WEBHOOK_SECRET: 'has space' }, 'TELEGRAM_WEBHOOK_SECRET must be'],
+    [{ VIDEO_PROVIDER: 'd-id' }, 'DID_API_KEY must be set when VIDEO_PROVIDER=d-id'],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    let err: unknown;
+    try {
+      loadConfig(env as NodeJS.ProcessEnv);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(message);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('never prints a secret value in its error', () => {
+    const secret = 'sk-or-very-secret-value';
+    expect(() =>
+      loadConfig({ OPENROUTER_API_KEY: secret, TELEGRAM_WEBHOOK_SECRET: `bad value ${secret}`, TELEGRAM_BOT_TOKEN: '1:x' }),
+    ).toThrowError(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+  });
+});
