@@ -1,6 +1,7 @@
 // What the bots say, in English and Arabic. Platform adapters format these (Markdown, blocks);
 // the words live here so Telegram and Slack say the same thing.
-import { describeError, formatDuration, type Locale } from '../src/errors.js';
+import { describeError, formatDuration, type ErrorCode, type Locale } from '../src/errors.js';
+import type { AvatarStyle } from '../src/config.js';
 import type { JobRecord } from '../src/jobs/records.js';
 import type { ProgressUpdate } from './adapter.js';
 import type { StepName } from '../pipeline/job.js';
@@ -141,4 +142,50 @@ export function helpText(locale: Locale, limits: { max: number; windowSeconds: n
     '• Your file: its text is read to write the presenter script, sent to our script writer (an LLM) and video renderer, and the PDF is deleted from our servers once the video is made.',
     '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
   ].join('\n');
+}
+
+// --- Added for the chat front doors: avatar choice, command usage, hints --------------------
+
+const AVATAR_LABEL: Record<Locale, Record<AvatarStyle, string>> = {
+  en: { professional: '👔 Professional', friendly: '😊 Friendly' },
+  ar: { professional: '👔 رسمي', friendly: '😊 ودود' },
+};
+
+export function avatarLabel(locale: Locale, style: AvatarStyle): string {
+  return AVATAR_LABEL[locale][style];
+}
+
+export function avatarPromptText(locale: Locale, current: AvatarStyle): string {
+  return locale === 'ar'
+    ? `اختر مقدّم الفيديو. الاختيار الحالي: ${AVATAR_LABEL.ar[current]}`
+    : `Choose the presenter for your videos. Current choice: ${AVATAR_LABEL.en[current]}`;
+}
+
+export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
+  return locale === 'ar'
+    ? `✅ سيقدّم فيديوهاتك القادمة: ${AVATAR_LABEL.ar[style]}`
+    : `✅ Your next videos will use: ${AVATAR_LABEL.en[style]}`;
+}
+
+export function cancelUsageText(locale: Locale): string {
+  return locale === 'ar'
+    ? `${RLM}اكتب ‎/cancel متبوعاً برقم المهمة، مثل: ‎/cancel abc123xyz9. استخدم ‎/status لعرض مهامك.`
+    : 'Type /cancel followed by the job id, e.g. /cancel abc123xyz9. See /status for your jobs.';
+}
+
+/** A private message that is not a PDF, or /video with nothing to act on. */
+export function sendPdfHintText(locale: Locale, where: 'private' | 'group'): string {
+  if (where === 'group') {
+    return locale === 'ar'
+      ? `${RLM}أرسل ملف PDF مع ‎/video في تعليقه، أو ردّ على ملف PDF بالأمر ‎/video.`
+      : 'Send a PDF with /video in its caption, or reply /video to a PDF.';
+  }
+  return locale === 'ar'
+    ? 'أرسل لي ملف PDF كمستند وسأحوّله إلى فيديو. اكتب ‎/help لمعرفة المزيد.'
+    : 'Send me a PDF as a document and I will turn it into a video. Type /help to learn more.';
+}
+
+/** The progress message's last state when the job failed (the reply below says what to do). */
+export function failedProgressText(locale: Locale, code: ErrorCode): string {
+  return locale === 'ar' ? `${RLM}✖ توقّف: ${code}` : `✖ Stopped: ${code}`;
 }

@@ -129,6 +129,9 @@ const schema = z.object({
       .regex(/^[A-Za-z0-9_-]{1,256}$/, '1-256 characters of A-Z a-z 0-9 _ -')
       .optional(),
   ),
+  // A local Bot API server (`telegram-bot-api --local`): no 20 MB download cap, uploads up to
+  // 2000 MB, and getFile answers an absolute path on the shared disk.
+  TELEGRAM_LOCAL_API: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'false'),
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -188,7 +191,7 @@ export interface Config {
       pricePerMinuteUsd: number;
     };
   };
-  telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined };
+  telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined; localApi: boolean };
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -282,7 +285,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         pricePerMinuteUsd: e.DID_PRICE_PER_MINUTE ?? 0.5,
       },
     },
-    telegram: { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT, webhookSecret: e.TELEGRAM_WEBHOOK_SECRET },
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      localApi: ['true', '1', 'yes'].includes(e.TELEGRAM_LOCAL_API),
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

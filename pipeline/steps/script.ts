@@ -30,7 +30,7 @@ export async function scriptStep(
     log.warn({ event: 'script_cache_error', jobId: ctx.jobId, op: 'get', err: String(err) }, 'script cache read failed');
     return undefined;
   });
-  if (hit && false) {
+  if (hit) {
     log.info({ event: 'script_cache_hit', jobId: ctx.jobId, language, provider: writer.name, words: hit.words }, 'script from cache');
     return hit;
   }

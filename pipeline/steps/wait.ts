@@ -1,8 +1,8 @@
 // Step 5: look at the render once. The caller parks the job between looks (no worker slot is
 // held while the provider renders); the webhook only wakes the job early, it is never trusted.
-import { JobError } from '../../src/errors.js';
+import { JobError, isJobError } from '../../src/errors.js';
 import type { RenderResult, WaitResult } from '../job.js';
-import type { CallContext, VideoRenderer } from '../providers/types.js';
+import type { CallContext, RenderStatus, VideoRenderer } from '../providers/types.js';
 import { nextPollAt } from '../render/schedule.js';
 
 export type WaitOutcome = { done: WaitResult } | { retryAt: number };
@@ -13,7 +13,15 @@ export async function waitStep(
   deps: { renderer: VideoRenderer; ctx: CallContext; now?: () => number },
 ): Promise<WaitOutcome> {
   const now = deps.now ?? Date.now;
-  const status = await deps.renderer.status(render.videoId, deps.ctx);
+  let status: RenderStatus;
+  try {
+    status = await deps.renderer.status(render.videoId, deps.ctx);
+  } catch (err) {
+    // A provider hiccup while rendering is not the render failing: look again later.
+    if (!(isJobError(err) && err.retryable)) throw err;
+    deps.ctx.logger.warn({ event: 'did_poll_failed', videoId: render.videoId, err: err.message }, 'status read failed');
+    status = { state: 'pending', raw: 'unknown' };
+  }
   switch (status.state) {
     case 'done':
       deps.ctx.logger.info(

@@ -43,6 +43,7 @@ export interface ServiceOptions {
   /** BullMQ prefix; defaults to config.redisPrefix. The CLI uses its own. */
   prefix?: string;
   guards?: AdmissionGuard[];
+  retryBackoffMs?: number;
   writer?: ScriptWriter;
   renderer?: VideoRenderer;
 }
@@ -81,9 +82,11 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     logger,
     jobTtlSeconds: config.limits.jobTtlSeconds,
     ...(opts.guards ? { guards: opts.guards } : {}),
+    ...(opts.retryBackoffMs ? { retryBackoffMs: opts.retryBackoffMs } : {}),
   });
   const workDir = path.resolve(config.dataDir, 'work');
   const did = config.video.did;
+  const renderer = opts.renderer ?? createRenderer(config, workDir);
 
   return {
     config,
@@ -96,7 +99,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     submitter,
     scriptCache: createScriptCache(redis, prefix),
     writer: opts.writer ?? createScriptWriter(config),
-    renderer: opts.renderer ?? createRenderer(config, workDir),
+    renderer,
     workDir,
     webhookUrlFor: (jobId) =>
       config.publicUrl && did.webhookSecret && config.video.provider === 'd-id'
@@ -104,6 +107,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
         : undefined,
     async close() {
       await queue.close().catch(() => {});
+      await (renderer as { close?: () => Promise<void> }).close?.().catch(() => {});
       redis.disconnect();
       bullRedis.disconnect();
     },

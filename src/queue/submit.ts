@@ -31,6 +31,8 @@ export interface SubmitterDeps {
   logger: Logger;
   jobTtlSeconds: number;
   guards?: AdmissionGuard[];
+  /** First retry delay of a failed attempt (doubles each time). */
+  retryBackoffMs?: number;
 }
 
 export class JobSubmitter {
@@ -75,7 +77,7 @@ export class JobSubmitter {
         ...(request.title ? { title: request.title } : {}),
       });
     }
-    await queue.add('video', data, { ...videoJobOptions(this.deps.jobTtlSeconds), jobId });
+    await queue.add('video', data, { ...videoJobOptions(this.deps.jobTtlSeconds, this.deps.retryBackoffMs), jobId });
     const counts = await queue.getJobCounts('waiting', 'prioritized');
     const position = Math.max(1, (counts.waiting ?? 0) + (counts.prioritized ?? 0));
     logger.info(

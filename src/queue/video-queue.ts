@@ -12,10 +12,10 @@ export function createVideoQueue(connection: ConnectionOptions, prefix: string):
 }
 
 /** Attempts cover provider outages (LLM_UNAVAILABLE, a D-ID 5xx); bad input fails at once. */
-export function videoJobOptions(jobTtlSeconds: number): JobsOptions {
+export function videoJobOptions(jobTtlSeconds: number, backoffMs = 10_000): JobsOptions {
   return {
     attempts: 3,
-    backoff: { type: 'exponential', delay: 10_000, jitter: 0.2 },
+    backoff: { type: 'exponential', delay: backoffMs, jitter: 0.2 },
     removeOnComplete: { age: jobTtlSeconds },
     removeOnFail: { age: jobTtlSeconds },
   };

@@ -11,7 +11,7 @@ export type FakeBehaviour =
   | { kind: 'ok'; length?: 'inRange' | 'tooLong' | 'tooShort'; text?: string; model?: string; cost?: number }
   | { kind: 'status'; status: number; retryAfter?: string; message?: string }
   /** HTTP 200, finish_reason "error" and choices[0].error (an error after the model started). */
-  | { kind: 'errorBody'; code?: number; message?: string }
+  | { kind: 'errorBody'; code?: number; message?: string; partial?: string }
   /** HTTP 200 with only a top-level {error}. */
   | { kind: 'topLevelError'; code?: number; message?: string }
   /** HTTP 200 with empty content. */
@@ -241,7 +241,10 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
         return send(
           res,
           200,
-          completion('', 'error', { error: { code: b.code ?? 502, message: b.message ?? 'Provider disconnected' } }),
+          // Like the real thing, part of the text may already be there when the provider fails.
+          completion(b.partial ?? 'Solar panels turn sunlight', 'error', {
+            error: { code: b.code ?? 502, message: b.message ?? 'Provider disconnected' },
+          }),
         );
       case 'topLevelError':
         return send(res, 200, { error: { code: b.code ?? 502, message: b.message ?? 'Provider returned error' } });

@@ -35,7 +35,7 @@ export interface HarnessOptions {
   redisUrl: string;
   env?: Record<string, string>;
   adapters?: (services: CoreServices) => AdapterRegistry;
-  services?: Partial<Pick<ServiceOptions, 'writer' | 'renderer' | 'guards'>>;
+  services?: Partial<Pick<ServiceOptions, 'writer' | 'renderer' | 'guards' | 'retryBackoffMs'>>;
   /** Mount extra routes / front doors on the HTTP server before it listens. */
   mount?: (services: CoreServices, http: HttpServer) => Promise<void> | void;
   /** Set PUBLIC_URL to this harness's own address (for D-ID / Telegram webhooks). */
@@ -60,6 +60,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const services = createCoreServices(config, logger, {
     role: 'all',
     redisUrl: opts.redisUrl,
+    retryBackoffMs: 200,
     ...(opts.services ?? {}),
   });
   const http = createHttpServer(logger);

@@ -140,6 +140,10 @@ describe('OpenRouter writer', () => {
     const draft = await writer.write(request, ctx);
     expect(draft.text.length).toBeGreaterThan(0);
     expect(fake.requests.map((r) => r.answeredWith)).toEqual(['errorBody', 'topLevelError', 'ok:inRange']);
+    expect(events().filter((e) => e.event === 'llm_error').map((e) => [e.status, e.code])).toEqual([
+      [200, 502],
+      [200, 502],
+    ]);
   });
 
   it('empty content and malformed JSON are retried like an error body', async () => {

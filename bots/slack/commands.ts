@@ -1,0 +1,131 @@
+// /doc2video: with no text it opens the form (views.open needs the trigger_id within 3 s, so the
+// command is acknowledged first); `status`, `cancel <id>` and `help` are answered ephemerally
+// through the command's response_url, about the caller's own jobs only. The form's submission
+// enqueues the job for the channel the command came from.
+import type { App } from '@slack/bolt';
+import { cancelJob } from '../../src/queue/cancel.js';
+import { toLocale, type Locale } from '../../src/errors.js';
+import { cancelText, helpText, statusText } from '../texts.js';
+import { localeFor, outcomeText, submitSlackFile, userKeyOf, type SlackFrontDeps } from './intake.js';
+import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, modalWord, parseMetadata, parseSubmission } from './modal.js';
+
+const RLM = '\u200f';
+
+/** The shared help, with Slack's way of giving commands instead of Telegram's. */
+export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
+  const l = deps.services.config.limits;
+  const lines = helpText(locale, {
+    max: l.rateMax,
+    windowSeconds: l.rateWindowSeconds,
+    maxActive: l.maxActivePerUser,
+    maxPdfBytes: l.maxPdfBytes,
+  }).split('\n');
+  // The last line of the shared help lists Telegram's commands.
+  lines.pop();
+  lines.push(
+    locale === 'ar'
+      ? `${RLM}• على Slack: أرسل ملف PDF في رسالة مباشرة إليّ، أو في قناة مع الإشارة إليّ. ‎/doc2video يفتح نموذجاً، ‎/doc2video status مهامك، ‎/doc2video cancel <id> إلغاء مهمة.`
+      : '• On Slack: share a PDF in a DM with me, or in a channel and mention me. `/doc2video` opens a form, `/doc2video status` lists your jobs, `/doc2video cancel <id>` stops one.',
+  );
+  return lines.join('\n');
+}
+
+export async function answerCommand(
+  deps: SlackFrontDeps,
+  who: { teamId: string; userId: string },
+  text: string,
+  locale: Locale,
+): Promise<string> {
+  const [verb = '', ...rest] = text.trim().split(/\s+/);
+  const userKey = userKeyOf(who.teamId, who.userId);
+  const { services } = deps;
+  switch (verb.toLowerCase()) {
+    case 'status':
+      return statusText(locale, await services.records.listForUser(userKey));
+    case 'cancel': {
+      const jobId = (rest[0] ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+      if (!jobId) {
+        return locale === 'ar' ? `${RLM}الاستخدام: ‎/doc2video cancel <id>` : 'Usage: `/doc2video cancel <job id>` (see `/doc2video status`).';
+      }
+      const outcome = await cancelJob(
+        { redis: services.redis, queue: services.queue, records: services.records, prefix: deps.prefix },
+        jobId,
+        userKey,
+      );
+      services.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
+      return cancelText(locale, outcome, jobId);
+    }
+    default:
+      return slackHelpText(locale, deps);
+  }
+}
+
+export function registerCommands(app: App, deps: SlackFrontDeps): void {
+  const log = deps.services.logger;
+
+  // Any command of this app (a workspace may install it as /doc2video-dev).
+  app.command(/^\/doc2video/, async ({ command, ack, respond, client }) => {
+    const teamId = command.team_id;
+    const userId = command.user_id;
+    await ack();
+
+    if (command.text.trim() === '') {
+      // No time for users.info before views.open: the cached locale, or English.
+      const cached = deps.locales.cached(teamId, userId);
+      const locale = toLocale(cached);
+      deps.background.run('views.open', async () => {
+        try {
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: buildModal(locale, { channel: command.channel_id, ...(cached ? { locale: cached } : {}) }),
+          });
+          log.info({ event: 'slack_modal_opened', teamId, userId }, 'doc2video form opened');
+        } catch (err) {
+          log.warn({ event: 'slack_modal_failed', err }, 'could not open the form');
+          await respond({ response_type: 'ephemeral', text: slackHelpText(locale, deps) });
+        }
+      });
+      deps.background.run('locale', () => deps.locales.get(teamId, userId));
+      return;
+    }
+
+    deps.background.run('command', async () => {
+      const locale = localeFor(await deps.locales.get(teamId, userId));
+      const text = await answerCommand(deps, { teamId, userId }, command.text, locale);
+      await respond({ response_type: 'ephemeral', text });
+    });
+  });
+
+  app.view(MODAL_CALLBACK_ID, async ({ ack, body, view }) => {
+    const meta = parseMetadata(view.private_metadata);
+    const userId = body.user.id;
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    const rawLocale = meta?.locale ?? deps.locales.cached(teamId, userId);
+    const locale = toLocale(rawLocale);
+    if (!meta || !teamId) {
+      log.warn({ event: 'slack_modal_invalid' }, 'form submission without a channel');
+      await ack();
+      return;
+    }
+    const { files, options } = parseSubmission(view.state.values);
+    const file = files[0];
+    if (!file || files.length !== 1) {
+      await ack({ response_action: 'errors', errors: { [BLOCK_PDF]: modalWord(locale, 'oneFile') } });
+      return;
+    }
+
+    const outcome = await submitSlackFile(
+      deps,
+      { teamId, userId, channelId: meta.channel, ...(rawLocale ? { locale: rawLocale } : {}) },
+      file,
+      options,
+    );
+    const problem = outcomeText(deps, outcome, locale);
+    if (problem) {
+      // The form stays open with the reason under the file field.
+      await ack({ response_action: 'errors', errors: { [BLOCK_PDF]: problem.slice(0, 300) } });
+      return;
+    }
+    await ack();
+  });
+}

@@ -1,0 +1,136 @@
+// The /doc2video form: one PDF (file_input), the presenter style, and an optional language.
+// A view_submission carries no channel, so the channel the command came from travels in
+// private_metadata.
+import type { types } from '@slack/bolt';
+import { AVATAR_STYLES, type AvatarStyle } from '../../src/config.js';
+import type { Locale } from '../../src/errors.js';
+import type { JobOptions } from '../../pipeline/job.js';
+import type { SlackFile } from './files.js';
+
+export const MODAL_CALLBACK_ID = 'doc2video_submit';
+export const BLOCK_PDF = 'pdf';
+export const ACTION_PDF = 'file';
+export const BLOCK_AVATAR = 'avatar';
+export const ACTION_AVATAR = 'style';
+export const BLOCK_LANGUAGE = 'language';
+export const ACTION_LANGUAGE = 'lang';
+
+/** Languages offered in the form (the script writer and the voices cover these). */
+export const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
+
+const WORDS: Record<Locale, Record<string, string>> = {
+  en: {
+    title: 'doc2video',
+    submit: 'Make the video',
+    close: 'Cancel',
+    intro: 'Upload a PDF and get a short video of a presenter explaining it, posted in this channel.',
+    pdf: 'PDF document',
+    avatar: 'Presenter',
+    professional: 'Professional',
+    friendly: 'Friendly',
+    language: 'Language of the video',
+    languageHint: "Leave empty to use the document's own language.",
+    oneFile: 'Choose one PDF file.',
+  },
+  ar: {
+    title: 'doc2video',
+    submit: 'أنشئ الفيديو',
+    close: 'إلغاء',
+    intro: 'ارفع ملف PDF لتحصل على فيديو قصير يشرحه فيه مقدّم، يُنشر في هذه القناة.',
+    pdf: 'مستند PDF',
+    avatar: 'المقدّم',
+    professional: 'رسمي',
+    friendly: 'ودود',
+    language: 'لغة الفيديو',
+    languageHint: 'اتركها فارغة لاستخدام لغة المستند نفسه.',
+    oneFile: 'اختر ملف PDF واحداً.',
+  },
+};
+
+export const modalWord = (locale: Locale, key: string): string => WORDS[locale][key] ?? WORDS.en[key] ?? key;
+
+export interface ModalMetadata {
+  channel: string;
+  locale?: string;
+}
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+function languageName(code: string, locale: Locale): string {
+  try {
+    const name = new Intl.DisplayNames([locale], { type: 'language' }).of(code);
+    return name && name !== code ? name : code;
+  } catch {
+    return code;
+  }
+}
+
+export function buildModal(locale: Locale, meta: ModalMetadata): types.View {
+  const w = (k: string) => modalWord(locale, k);
+  const styleOption = (s: AvatarStyle) => ({ text: plain(w(s)), value: s });
+  return {
+    type: 'modal',
+    callback_id: MODAL_CALLBACK_ID,
+    private_metadata: JSON.stringify(meta),
+    title: plain(w('title')),
+    submit: plain(w('submit')),
+    close: plain(w('close')),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: w('intro') } },
+      {
+        type: 'input',
+        block_id: BLOCK_PDF,
+        label: plain(w('pdf')),
+        // `filetypes` is only a hint to Slack's picker: the submission is checked again.
+        element: { type: 'file_input', action_id: ACTION_PDF, filetypes: ['pdf'], max_files: 1 },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK_AVATAR,
+        label: plain(w('avatar')),
+        element: {
+          type: 'static_select',
+          action_id: ACTION_AVATAR,
+          options: AVATAR_STYLES.map(styleOption),
+          initial_option: styleOption(AVATAR_STYLES[0]!),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK_LANGUAGE,
+        optional: true,
+        label: plain(w('language')),
+        hint: plain(w('languageHint')),
+        element: {
+          type: 'static_select',
+          action_id: ACTION_LANGUAGE,
+          options: MODAL_LANGUAGES.map((code) => ({ text: plain(languageName(code, locale)), value: code })),
+        },
+      },
+    ],
+  } as types.View;
+}
+
+export function parseMetadata(raw: string | undefined): ModalMetadata | undefined {
+  try {
+    const m = JSON.parse(raw ?? '') as Partial<ModalMetadata>;
+    if (typeof m.channel !== 'string' || !/^[A-Z0-9]+$/.test(m.channel)) return undefined;
+    return { channel: m.channel, ...(typeof m.locale === 'string' ? { locale: m.locale } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+type StateValues = Record<string, Record<string, { files?: SlackFile[]; selected_option?: { value?: string } | null }>>;
+
+/** The submitted files and the options, validated (never trust a hint or a select). */
+export function parseSubmission(values: unknown): { files: SlackFile[]; options: JobOptions } {
+  const v = (values ?? {}) as StateValues;
+  const files = (v[BLOCK_PDF]?.[ACTION_PDF]?.files ?? []).filter((f) => f && typeof f.id === 'string');
+  const style = v[BLOCK_AVATAR]?.[ACTION_AVATAR]?.selected_option?.value;
+  const lang = v[BLOCK_LANGUAGE]?.[ACTION_LANGUAGE]?.selected_option?.value;
+  const options: JobOptions = {};
+  if (style && (AVATAR_STYLES as readonly string[]).includes(style)) options.avatarStyle = style as AvatarStyle;
+  if (lang && (MODAL_LANGUAGES as readonly string[]).includes(lang)) options.language = lang;
+  return { files, options };
+}

@@ -1,0 +1,255 @@
+// Daily spending caps: DAILY_BUDGET_USD for the whole service, USER_DAILY_BUDGET_USD per user.
+//
+// Checked twice: at submit (an AdmissionGuard, so a request over budget is refused at once) and
+// again just before each paid step (script, render), because spending grows between the two.
+//
+// In-flight jobs: spending is only recorded when a job ends, so a burst of requests would all
+// see the same "spent so far" and together overshoot. Each job therefore reserves an estimate of
+// its cost when it is admitted (LLM estimate + 3 minutes of video); the check is
+//     spent today + reservations of other jobs + this job's estimate <= budget
+// run atomically in Redis, so concurrent submits on several web processes cannot both take the
+// last dollars. The reservation is re-made (and re-checked) before the script step, and before the
+// render with the script's real cost and its expected video length. When the job ends, the
+// ledger (costs.ts) replaces the reservation with the real cost in one atomic step.
+// Reservations lapse on their own (a request refused by the rate limit after the guard, a job
+// cancelled while queued): an hour after admission, or the render deadline + an hour after the
+// last paid-step check. A lapsed job is simply checked afresh before its next paid step.
+import type { Redis } from 'ioredis';
+import { JobError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Checkpoint, StepName } from '../../pipeline/job.js';
+import type { PipelineJob, PipelineObserver } from '../../pipeline/run.js';
+import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
+import { jobIdFor } from '../queue/video-queue.js';
+import { expectedVideoSeconds, llmCostUsd, opsKeys, roundUsd, utcDay, videoCostUsd } from './costs.js';
+
+export interface BudgetSettings {
+  /** Service-wide cap per UTC day; undefined = no cap. */
+  dailyUsd: number | undefined;
+  /** Per-user cap per UTC day; undefined = no cap. */
+  userDailyUsd: number | undefined;
+  /** What one script is assumed to cost before it is written (OpenRouter, not cached). */
+  llmEstimateUsd: number;
+  pricePerMinuteUsd: number;
+  /** Which providers the jobs use (free ones reserve nothing). */
+  providers: { script: 'openrouter' | 'local'; video: 'd-id' | 'local' };
+  /** How long an admission reservation lasts (default 1 h). */
+  admissionHoldMs?: number;
+  /** How long a reservation made before a paid step lasts (default 2 h; use deadline + 1 h). */
+  runHoldMs?: number;
+}
+
+/** A sensible default for BudgetSettings.llmEstimateUsd: two drafts of a long document on a small model. */
+export const DEFAULT_LLM_ESTIMATE_USD = 0.05;
+
+export type BudgetScope = 'service' | 'user';
+
+export type BudgetDecision =
+  | { ok: true; spentUsd: number; heldUsd: number }
+  | { ok: false; scope: BudgetScope; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
+
+/**
+ * reserve — check the budgets and hold `amount` for a job.
+ * KEYS: 1 reservations (hash), 2 reservation expiry (zset), 3 day hash, 4 day user-cost (zset),
+ *       5 the job's cost marker (set when the job was already counted)
+ * ARGV: 1 job id, 2 user key, 3 amount USD, 4 hold ms, 5 service cap or '', 6 user cap or '',
+ *       7 now ms (optional; tests) — otherwise Redis TIME
+ * Returns {ok 1|0, scope, spent, held} (numbers as strings: Lua would truncate them).
+ */
+const RESERVE = `
+if redis.call('EXISTS', KEYS[5]) == 1 then return {1, '', '0', '0'} end
+local now = tonumber(ARGV[7])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, id in ipairs(stale) do redis.call('HDEL', KEYS[1], id) end
+if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
+
+local held, userHeld = 0, 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[1] then
+    local ok, r = pcall(cjson.decode, all[i + 1])
+    if ok and type(r) == 'table' then
+      local usd = tonumber(r.usd) or 0
+      held = held + usd
+      if r.user == ARGV[2] then userHeld = userHeld + usd end
+    end
+  end
+end
+local amount = tonumber(ARGV[3])
+local spent = tonumber(redis.call('HGET', KEYS[3], 'total_usd') or '0') or 0
+local userSpent = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[2]) or '0') or 0
+local eps = 1e-9
+if ARGV[5] ~= '' and spent + held + amount > tonumber(ARGV[5]) + eps then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return {0, 'service', tostring(spent), tostring(held)}
+end
+if ARGV[6] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[6]) + eps then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return {0, 'user', tostring(userSpent), tostring(userHeld)}
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({usd = amount, user = ARGV[2]}))
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
+return {1, '', tostring(spent), tostring(held)}
+`;
+
+type BudgetCommands = {
+  d2vBudgetReserve(...args: (string | number)[]): Promise<[number, string, string, string]>;
+};
+
+export class BudgetGuard {
+  private readonly redis: Redis & BudgetCommands;
+  private readonly keys: ReturnType<typeof opsKeys>;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    readonly settings: BudgetSettings,
+    private readonly hooks: {
+      logger?: Logger;
+      /** Told about every refusal (metrics, usage counts). */
+      onRefused?(scope: BudgetScope, at: 'submit' | 'run'): void;
+      /** Tests only: a virtual clock. */
+      clock?: () => number;
+    } = {},
+  ) {
+    const r = redis as Redis & Partial<BudgetCommands>;
+    if (!r.d2vBudgetReserve) redis.defineCommand('d2vBudgetReserve', { numberOfKeys: 5, lua: RESERVE });
+    this.redis = r as Redis & BudgetCommands;
+    this.keys = opsKeys(prefix);
+  }
+
+  /** False when neither budget is set: then nothing is reserved or checked. */
+  get enabled(): boolean {
+    return this.settings.dailyUsd !== undefined || this.settings.userDailyUsd !== undefined;
+  }
+
+  /**
+   * What is still to be spent on a job, from what its checkpoint shows is done: the script's
+   * real cost once written (else the LLM estimate), and the video at the script's expected
+   * length (else 3 minutes).
+   */
+  estimateUsd(cp: Checkpoint): number {
+    const s = this.settings;
+    const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
+    const video = cp.wait ? 0 : videoCostUsd(expectedVideoSeconds(cp.script), s.pricePerMinuteUsd, s.providers.video);
+    return roundUsd(llm + video);
+  }
+
+  /** Check the budgets and hold `amountUsd` for the job (idempotent per job id). */
+  async reserve(jobId: string, userKey: string, amountUsd: number, holdMs: number): Promise<BudgetDecision> {
+    const s = this.settings;
+    const now = this.hooks.clock?.() ?? Date.now();
+    const day = utcDay(now);
+    const k = this.keys;
+    const [ok, scope, spent, held] = await this.redis.d2vBudgetReserve(
+      k.reservations,
+      k.reservationExpiry,
+      k.day(day),
+      k.userCost(day),
+      k.jobCost(jobId),
+      jobId,
+      userKey,
+      String(amountUsd),
+      holdMs,
+      s.dailyUsd === undefined ? '' : String(s.dailyUsd),
+      s.userDailyUsd === undefined ? '' : String(s.userDailyUsd),
+      ...(this.hooks.clock ? [now] : []),
+    );
+    if (ok === 1) return { ok: true, spentUsd: Number(spent), heldUsd: Number(held) };
+    const sc = scope as BudgetScope;
+    return {
+      ok: false,
+      scope: sc,
+      spentUsd: Number(spent),
+      heldUsd: Number(held),
+      needUsd: amountUsd,
+      limitUsd: (sc === 'service' ? s.dailyUsd : s.userDailyUsd) ?? 0,
+    };
+  }
+
+  /** Drop a job's reservation (e.g. a queued job cancelled from the web process). */
+  async release(jobId: string): Promise<void> {
+    await this.redis.multi().hdel(this.keys.reservations, jobId).zrem(this.keys.reservationExpiry, jobId).exec();
+  }
+
+  /** Money held for jobs in flight, and how many. */
+  async held(): Promise<{ usd: number; jobs: number }> {
+    const all = await this.redis.hgetall(this.keys.reservations);
+    const now = Date.now();
+    const live = new Set(await this.redis.zrangebyscore(this.keys.reservationExpiry, now, '+inf'));
+    let usd = 0;
+    let jobs = 0;
+    for (const [id, v] of Object.entries(all)) {
+      if (!live.has(id)) continue;
+      try {
+        usd += Number((JSON.parse(v) as { usd: number }).usd) || 0;
+        jobs++;
+      } catch {
+        /* ignore */
+      }
+    }
+    return { usd: roundUsd(usd), jobs };
+  }
+
+  private refuse(d: Extract<BudgetDecision, { ok: false }>, ctx: { at: 'submit' | 'run'; jobId: string; userKey: string; step?: StepName }): JobError {
+    this.hooks.logger?.warn(
+      {
+        event: 'budget_exceeded',
+        scope: d.scope,
+        at: ctx.at,
+        jobId: ctx.jobId,
+        userKey: ctx.userKey,
+        ...(ctx.step ? { step: ctx.step } : {}),
+        spent_usd: roundUsd(d.spentUsd),
+        held_usd: roundUsd(d.heldUsd),
+        need_usd: roundUsd(d.needUsd),
+        limit_usd: d.limitUsd,
+      },
+      'refused: over the daily budget',
+    );
+    this.hooks.onRefused?.(d.scope, ctx.at);
+    const what = d.scope === 'service' ? 'service' : 'user';
+    return new JobError(
+      'BUDGET_EXCEEDED',
+      `${what} daily budget: spent ${d.spentUsd.toFixed(2)} + held ${d.heldUsd.toFixed(2)} + this job ${d.needUsd.toFixed(2)} > ${d.limitUsd.toFixed(2)} USD`,
+      { retryable: false },
+    );
+  }
+
+  /** Refuse a request at submit when it would go over a budget; reserve its estimate otherwise. */
+  admissionGuard(): AdmissionGuard {
+    return async (request: SubmitRequest) => {
+      if (!this.enabled) return;
+      const jobId = jobIdFor(request.dedupeKey);
+      const userKey = request.requester.userKey;
+      const d = await this.reserve(jobId, userKey, this.estimateUsd({}), this.settings.admissionHoldMs ?? 3_600_000);
+      if (!d.ok) throw this.refuse(d, { at: 'submit', jobId, userKey });
+    };
+  }
+
+  /** Re-check before the paid steps; throws JobError(BUDGET_EXCEEDED) before any money is spent. */
+  observer(): Required<Pick<PipelineObserver, 'beforePaidStep'>> {
+    return {
+      beforePaidStep: async (job: PipelineJob, step: StepName) => {
+        if (!this.enabled) return;
+        if (step !== 'script' && step !== 'render') return;
+        const cp = job.data.checkpoint;
+        // A create was already sent once (its answer was lost): the video may be paid for, and
+        // refusing now would waste it. Let the render step find it.
+        if (step === 'render' && cp.renderAttemptedAt !== undefined) return;
+        // This job's own spending so far is not in "spent" yet (it is recorded when the job
+        // ends), so it is part of what it holds.
+        const amount = roundUsd(llmCostUsd(cp.script) + this.estimateUsd(step === 'script' ? { ...cp, script: undefined } : cp) - (step === 'script' ? 0 : llmCostUsd(cp.script)) + (step === 'script' ? 0 : llmCostUsd(cp.script)));
+        const userKey = job.data.requester.userKey;
+        const d = await this.reserve(job.id, userKey, amount, this.settings.runHoldMs ?? 2 * 3_600_000);
+        if (!d.ok) throw this.refuse(d, { at: 'run', jobId: job.id, userKey, step });
+      },
+    };
+  }
+}

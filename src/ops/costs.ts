@@ -1,0 +1,272 @@
+// What a job cost, and the ledger that sums it in Redis per user, per chat workspace and per UTC
+// day. The arithmetic is pure; the ledger records each job once (a retried or re-settled job
+// must not count twice) and, in the same atomic step, drops the job's budget reservation.
+import type { Redis } from 'ioredis';
+import type { Checkpoint, Requester } from '../../pipeline/job.js';
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * D-ID billing. The reference (shared/reference/d-id.md) says "Billing is per minute of video"
+ * and gives a price per minute but no rounding rule. We prorate by the second (a 40 s video costs
+ * 40/60 of the minute price, rounded up to whole seconds): a per-started-minute rule would make a
+ * 40 s video look 50% dearer than it is. If an account turns out to be billed per started minute,
+ * our figures are low by less than one minute's price per video; the budget reservation (below)
+ * reserves a whole 3 minutes per job at admission, which covers that gap for budgets.
+ */
+export const VIDEO_BILLING = 'per-second' as const;
+
+/** The longest video D-ID makes (reference: capped at 5 minutes). */
+export const MAX_VIDEO_SECONDS = 300;
+/** What a job is assumed to render before its script exists: our scripts stay under 160 s. */
+export const RESERVED_VIDEO_SECONDS = 180;
+/** Room for a real video running longer than its script's estimate. */
+const VIDEO_ESTIMATE_HEADROOM = 1.25;
+/** How long day/user/workspace sums and per-job cost records are kept. */
+export const LEDGER_TTL_SECONDS = 40 * 86_400;
+
+export interface CostBreakdown {
+  llmUsd: number;
+  videoUsd: number;
+  totalUsd: number;
+  /** True when the video part is an estimate (the provider never reported the duration). */
+  videoEstimated?: boolean;
+}
+
+/** Round to a tenth of a micro-dollar: enough for OpenRouter's smallest charges, no float dust. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e7) / 1e7;
+}
+
+/**
+ * The LLM part: OpenRouter's usage.cost summed over the drafts paid for (ScriptResult.costUsd).
+ * A cached script was paid for by an earlier job, and the local writer is free.
+ */
+export function llmCostUsd(script: Checkpoint['script']): number {
+  if (!script || script.cached || script.provider === 'local') return 0;
+  const c = script.costUsd;
+  return typeof c === 'number' && Number.isFinite(c) && c > 0 ? c : 0;
+}
+
+/** The video part: seconds / 60 * price per minute (see VIDEO_BILLING). Local renders are free. */
+export function videoCostUsd(
+  durationSeconds: number | undefined,
+  pricePerMinuteUsd: number,
+  provider: 'd-id' | 'local' = 'd-id',
+): number {
+  if (provider === 'local' || durationSeconds === undefined || !Number.isFinite(durationSeconds) || durationSeconds <= 0) {
+    return 0;
+  }
+  const seconds = Math.ceil(Math.min(durationSeconds, MAX_VIDEO_SECONDS));
+  return roundUsd((seconds / 60) * pricePerMinuteUsd);
+}
+
+/** Seconds of video a script will most likely make, with headroom, for reservations. */
+export function expectedVideoSeconds(script: Checkpoint['script']): number {
+  if (!script) return RESERVED_VIDEO_SECONDS;
+  return Math.min(MAX_VIDEO_SECONDS, Math.ceil(script.estimatedSeconds * VIDEO_ESTIMATE_HEADROOM));
+}
+
+/**
+ * What a job cost, from its checkpoint once it has ended.
+ * - A finished render (checkpoint.wait) is billed at the duration D-ID reported, or at the
+ *   script's estimate when it reported none.
+ * - A render that was created but never finished: VIDEO_TIMEOUT and a cancelled job (by the user,
+ *   or because the chat is gone) leave a video that D-ID may still finish and bill, so the
+ *   script's estimate is counted; a render that ended in
+ *   error or rejection (VIDEO_FAILED / VIDEO_REJECTED) made no video and costs nothing.
+ * - Drafts paid for in a script step that then failed (SCRIPT_INVALID) are not in the checkpoint
+ *   and are missed here; their cost is in the llm_success log lines.
+ */
+export function jobCost(
+  checkpoint: Checkpoint,
+  opts: { pricePerMinuteUsd: number; outcome?: JobOutcome; code?: ErrorCode | undefined },
+): CostBreakdown {
+  const llmUsd = roundUsd(llmCostUsd(checkpoint.script));
+  const render = checkpoint.render;
+  let videoUsd = 0;
+  let videoEstimated = false;
+  if (render) {
+    const estimate = checkpoint.script?.estimatedSeconds;
+    if (checkpoint.wait) {
+      const d = checkpoint.wait.durationSeconds ?? estimate;
+      videoEstimated = checkpoint.wait.durationSeconds === undefined;
+      videoUsd = videoCostUsd(d, opts.pricePerMinuteUsd, render.provider);
+    } else if (opts.code === 'VIDEO_TIMEOUT' || opts.code === 'CANCELLED' || opts.outcome === 'cancelled') {
+      videoEstimated = true;
+      videoUsd = videoCostUsd(estimate, opts.pricePerMinuteUsd, render.provider);
+    }
+  }
+  return {
+    llmUsd,
+    videoUsd,
+    totalUsd: roundUsd(llmUsd + videoUsd),
+    ...(videoEstimated && videoUsd > 0 ? { videoEstimated: true } : {}),
+  };
+}
+
+/** The workspace a request came from: a Slack team, a Telegram chat, or the CLI. */
+export function workspaceOf(r: Requester): string {
+  switch (r.platform) {
+    case 'slack':
+      return `slack:${r.teamId ?? r.userKey.split(':')[0] ?? 'unknown'}`;
+    case 'telegram':
+      return `telegram:${r.chatId}`;
+    case 'cli':
+      return 'cli';
+    default:
+      return `${r.platform}:${r.chatId}`;
+  }
+}
+
+/** "2025-11-28" (UTC). Days roll over at midnight UTC, for costs, counts and budgets alike. */
+export function utcDay(at: number | Date = Date.now()): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+// ---- Redis layout (all under `${prefix}:ops:`) -----------------------------------------------
+export const opsKeys = (prefix: string) => ({
+  /** string: the job's recorded cost (JSON); its presence means "already counted". */
+  jobCost: (jobId: string) => `${prefix}:ops:job-cost:${jobId}`,
+  /** hash: llm_usd, video_usd, total_usd, jobs, completed, failed, cancelled, code:<CODE>, refused:<why> */
+  day: (day: string) => `${prefix}:ops:day:${day}`,
+  /** zsets: member -> USD or job count, for that day */
+  userCost: (day: string) => `${prefix}:ops:day:${day}:user-cost`,
+  userJobs: (day: string) => `${prefix}:ops:day:${day}:user-jobs`,
+  workspaceCost: (day: string) => `${prefix}:ops:day:${day}:workspace-cost`,
+  workspaceJobs: (day: string) => `${prefix}:ops:day:${day}:workspace-jobs`,
+  /** hash jobId -> {"usd":n,"user":"..."}: money held for jobs in flight (see budget.ts) */
+  reservations: `${prefix}:ops:reservations`,
+  /** zset jobId -> expires at (ms): reservations of jobs that never came back lapse */
+  reservationExpiry: `${prefix}:ops:reservation-expiry`,
+});
+
+/**
+ * record — count a finished job once.
+ * KEYS: 1 job-cost marker, 2 day hash, 3 user-cost, 4 user-jobs, 5 workspace-cost,
+ *       6 workspace-jobs, 7 reservations, 8 reservation-expiry
+ * ARGV: 1 marker JSON, 2 ttl s, 3 llm, 4 video, 5 total, 6 user, 7 workspace, 8 outcome,
+ *       9 error code or '', 10 job id
+ * The reservation is dropped whatever happens (the job is over); the sums move only when the
+ * marker is new. One script, so a crash cannot leave the job half counted.
+ */
+const RECORD = `
+redis.call('HDEL', KEYS[7], ARGV[10])
+redis.call('ZREM', KEYS[8], ARGV[10])
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('HINCRBYFLOAT', KEYS[2], 'llm_usd', ARGV[3])
+redis.call('HINCRBYFLOAT', KEYS[2], 'video_usd', ARGV[4])
+redis.call('HINCRBYFLOAT', KEYS[2], 'total_usd', ARGV[5])
+redis.call('HINCRBY', KEYS[2], 'jobs', 1)
+redis.call('HINCRBY', KEYS[2], ARGV[8], 1)
+if ARGV[9] ~= '' then redis.call('HINCRBY', KEYS[2], 'code:' .. ARGV[9], 1) end
+redis.call('ZINCRBY', KEYS[3], ARGV[5], ARGV[6])
+redis.call('ZINCRBY', KEYS[4], 1, ARGV[6])
+redis.call('ZINCRBY', KEYS[5], ARGV[5], ARGV[7])
+redis.call('ZINCRBY', KEYS[6], 1, ARGV[7])
+for i = 2, 6 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return 1
+`;
+
+export type JobOutcome = 'completed' | 'failed' | 'cancelled';
+
+export interface JobCostEntry {
+  jobId: string;
+  userKey: string;
+  workspace: string;
+  outcome: JobOutcome;
+  code?: ErrorCode | undefined;
+  cost: CostBreakdown;
+  /** Epoch ms; picks the UTC day. Default now. */
+  at?: number;
+}
+
+export interface RecordedJobCost extends CostBreakdown {
+  userKey: string;
+  workspace: string;
+  outcome: JobOutcome;
+  code?: ErrorCode;
+  day: string;
+  recordedAt: number;
+}
+
+type LedgerCommands = {
+  d2vRecordJobCost(...args: (string | number)[]): Promise<number>;
+};
+
+export class CostLedger {
+  private readonly redis: Redis & LedgerCommands;
+  readonly keys: ReturnType<typeof opsKeys>;
+
+  constructor(
+    redis: Redis,
+    readonly prefix: string,
+  ) {
+    const r = redis as Redis & Partial<LedgerCommands>;
+    if (!r.d2vRecordJobCost) redis.defineCommand('d2vRecordJobCost', { numberOfKeys: 8, lua: RECORD });
+    this.redis = r as Redis & LedgerCommands;
+    this.keys = opsKeys(prefix);
+  }
+
+  /** Count a finished job. True the first time for this job id, false for any repeat. */
+  async record(e: JobCostEntry): Promise<boolean> {
+    const at = e.at ?? Date.now();
+    const day = utcDay(at);
+    const k = this.keys;
+    const stored: RecordedJobCost = {
+      ...e.cost,
+      userKey: e.userKey,
+      workspace: e.workspace,
+      outcome: e.outcome,
+      ...(e.code ? { code: e.code } : {}),
+      day,
+      recordedAt: at,
+    };
+    const first = await this.redis.d2vRecordJobCost(
+      k.jobCost(e.jobId),
+      k.day(day),
+      k.userCost(day),
+      k.userJobs(day),
+      k.workspaceCost(day),
+      k.workspaceJobs(day),
+      k.reservations,
+      k.reservationExpiry,
+      JSON.stringify(stored),
+      LEDGER_TTL_SECONDS,
+      String(e.cost.llmUsd),
+      String(e.cost.videoUsd),
+      String(e.cost.totalUsd),
+      e.userKey,
+      e.workspace,
+      e.outcome,
+      e.code ?? '',
+      e.jobId,
+    );
+    return first === 1;
+  }
+
+  /** The cost recorded for a job, if it was. */
+  async costOf(jobId: string): Promise<RecordedJobCost | undefined> {
+    const raw = await this.redis.get(this.keys.jobCost(jobId));
+    return raw ? (JSON.parse(raw) as RecordedJobCost) : undefined;
+  }
+
+  /** Money spent on a day (UTC), in total and by one user. */
+  async spent(day: string, userKey?: string): Promise<{ totalUsd: number; userUsd: number }> {
+    const [total, user] = await Promise.all([
+      this.redis.hget(this.keys.day(day), 'total_usd'),
+      userKey ? this.redis.zscore(this.keys.userCost(day), userKey) : Promise.resolve(null),
+    ]);
+    return { totalUsd: Number(total ?? 0), userUsd: Number(user ?? 0) };
+  }
+
+  /** Count something refused on a day (shown by the usage report). */
+  async countRefusal(reason: string, at = Date.now()): Promise<void> {
+    const key = this.keys.day(utcDay(at));
+    await this.redis.multi().hincrby(key, `refused:${reason}`, 1).expire(key, LEDGER_TTL_SECONDS).exec();
+  }
+
+  /** The raw day hash (the usage report reads it). */
+  async day(day: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.day(day));
+  }
+}

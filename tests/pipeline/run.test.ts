@@ -1,0 +1,164 @@
+// The pipeline end to end through the real queue and worker: real Redis, our real OpenRouter and
+// D-ID clients against the local fakes, and the test adapter standing in for a chat.
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startFakeOpenRouter, type FakeOpenRouter } from '../fakes/openrouter.js';
+import { startFakeDid, type FakeDid } from '../fakes/did.js';
+import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { createTestAdapter, type TestEvent } from '../../bots/test/adapter.js';
+import type { FileRef } from '../../pipeline/job.js';
+
+const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
+
+let h: Harness | undefined;
+let openrouter: FakeOpenRouter | undefined;
+let did: FakeDid | undefined;
+afterEach(async () => {
+  await h?.close();
+  await openrouter?.close();
+  await did?.close();
+  h = openrouter = did = undefined;
+});
+
+async function setup(opts: { webhooks?: boolean; failDeliveries?: number; publicUrl?: boolean } = {}) {
+  openrouter = await startFakeOpenRouter();
+  did = await startFakeDid({ stageMs: 150, webhooks: opts.webhooks ?? true });
+  let adapter!: ReturnType<typeof createTestAdapter>;
+  h = await startHarness({
+    redisUrl: inject('redisUrl'),
+    publicUrl: opts.publicUrl ?? true,
+    env: {
+      OPENROUTER_API_KEY: openrouter.apiKey,
+      OPENROUTER_BASE_URL: openrouter.url,
+      DID_API_KEY: did.apiKey,
+      DID_BASE_URL: did.url,
+      DID_WEBHOOK_SECRET: 'webhook-secret-for-tests',
+    },
+    adapters: (s) => {
+      adapter = createTestAdapter({
+        redis: s.redis,
+        prefix: s.queue.opts.prefix!,
+        ...(opts.failDeliveries ? { failDeliveries: opts.failDeliveries } : {}),
+      });
+      return { test: adapter };
+    },
+  });
+  return { h, adapter, openrouter, did };
+}
+
+async function submit(harness: Harness, n: number, file: FileRef = { kind: 'path', path: EXAMPLE }) {
+  const r = await harness.services.submitter.submit({
+    dedupeKey: `test:${n}`,
+    requester: { platform: 'test', userKey: `test:user${n}`, userId: `user${n}`, chatId: 'chat' },
+    file,
+  });
+  if (r.status !== 'accepted') throw new Error(`not accepted: ${r.status}`);
+  return r.jobId;
+}
+
+async function finished(harness: Harness, jobId: string, timeoutMs = 25_000) {
+  return waitFor(
+    async () => {
+      const rec = await harness.services.records.get(jobId);
+      return rec && ['completed', 'failed', 'cancelled'].includes(rec.state) ? rec : undefined;
+    },
+    `job ${jobId} to finish`,
+    timeoutMs,
+  );
+}
+
+const videos = (events: TestEvent[]) => events.filter((e) => e.type === 'video');
+
+describe('pipeline through the queue', () => {
+  it('delivers a video, and the D-ID webhook wakes the waiting job', async () => {
+    const { h, adapter, did, openrouter } = await setup({ webhooks: true });
+    const jobId = await submit(h, 1);
+    const rec = await finished(h, jobId);
+    expect(rec.state).toBe('completed');
+
+    const events = await adapter.events(jobId);
+    expect(videos(events)).toHaveLength(1);
+    expect(videos(events)[0]).toMatchObject({ bytes: did.mp4.length, as: 'file', title: 'The Water Cycle' });
+    expect(events.filter((e) => e.type === 'progress').map((e) => (e as { step: string }).step)).toEqual([
+      'fetch',
+      'extract',
+      'script',
+      'render',
+      'wait',
+      'deliver',
+    ]);
+    expect(openrouter.requests).toHaveLength(1);
+    expect(did.creates).toHaveLength(1);
+    expect(did.creates[0]!.body).toMatchObject({
+      presenter_id: 'v2_public_Amber@0zSz8kflCN',
+      user_data: jobId,
+      webhook: expect.stringMatching(new RegExp(`^${h.baseUrl}/did/webhook/${jobId}/[A-Za-z0-9_-]+$`)),
+    });
+    // The webhook woke the job well before the first 5 s poll: one poll when parking, one after.
+    expect(h.logs.events('did_webhook').some((e) => e.woke === true)).toBe(true);
+    const job = await h.services.queue.getJob(jobId);
+    expect(job?.data.checkpoint.polls).toBeLessThanOrEqual(2);
+    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'delivered', 'job_completed']) {
+      expect(h.logs.events(event).length, event).toBeGreaterThan(0);
+    }
+  });
+
+  it('finishes by polling when no webhook comes', async () => {
+    const { h, adapter, did } = await setup({ webhooks: false, publicUrl: false });
+    const jobId = await submit(h, 2);
+    const rec = await finished(h, jobId, 28_000);
+    expect(rec.state).toBe('completed');
+    expect(videos(await adapter.events(jobId))).toHaveLength(1);
+    expect(did.creates[0]!.body.webhook).toBeUndefined();
+    const job = await h.services.queue.getJob(jobId);
+    expect(job?.data.checkpoint.polls).toBeGreaterThanOrEqual(2);
+    expect(h.logs.events('did_webhook')).toHaveLength(0);
+  }, 35_000);
+
+  it('never pays the LLM twice for the same PDF', async () => {
+    const { h, adapter, openrouter } = await setup();
+    const first = await submit(h, 3);
+    await finished(h, first);
+    const second = await submit(h, 4);
+    await finished(h, second);
+    expect(openrouter.requests).toHaveLength(1);
+    const job = await h.services.queue.getJob(second);
+    expect(job?.data.checkpoint.script?.cached).toBe(true);
+    expect(videos(await adapter.events(second))).toHaveLength(1);
+  });
+
+  it('resumes a failed attempt from its checkpoint without repeating paid steps', async () => {
+    // The first upload breaks half-way; the retry must not extract, write or render again.
+    const { h, adapter, did, openrouter } = await setup({ failDeliveries: 1 });
+    const jobId = await submit(h, 5);
+    const rec = await finished(h, jobId);
+    expect(rec.state).toBe('completed');
+    expect(videos(await adapter.events(jobId))).toHaveLength(1);
+    expect(openrouter.requests).toHaveLength(1);
+    expect(did.creates).toHaveLength(1);
+    expect(h.logs.events('pdf_extracted')).toHaveLength(1);
+    expect(h.logs.events('job_retry')).toHaveLength(1);
+    const job = await h.services.queue.getJob(jobId);
+    expect(job?.attemptsMade).toBe(1);
+  });
+
+  it('fails with the code and tells the user when the PDF is bad', async () => {
+    const { h, adapter, openrouter, did } = await setup();
+    const corpus = process.env.CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/corpus');
+    const jobId = await submit(h, 6, { kind: 'path', path: path.join(corpus, 'py-pdf/libreoffice-writer-password.pdf') });
+    const rec = await finished(h, jobId);
+    expect(rec).toMatchObject({ state: 'failed', code: 'PDF_ENCRYPTED' });
+    const fails = (await adapter.events(jobId)).filter((e) => e.type === 'fail');
+    expect(fails).toEqual([expect.objectContaining({ code: 'PDF_ENCRYPTED', message: expect.stringContaining('password') })]);
+    expect(openrouter.requests).toHaveLength(0);
+    expect(did.creates).toHaveLength(0);
+    expect(h.logs.events('job_failed')[0]).toMatchObject({ code: 'PDF_ENCRYPTED', jobId });
+  });
+
+  it('answers the D-ID webhook with 404 for a wrong token and changes nothing', async () => {
+    const { h } = await setup();
+    const res = await fetch(`${h.baseUrl}/did/webhook/somejob/not-the-token`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(h.logs.events('did_webhook')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { JobSubmitter } from '../../../src/queue/submit.js';
+import { createVideoQueue, jobIdFor, type VideoQueue } from '../../../src/queue/video-queue.js';
+import { UserLimits } from '../../../src/limits/limits.js';
+import { JobRecords } from '../../../src/jobs/records.js';
+import { cancelJob, isCancelled } from '../../../src/queue/cancel.js';
+import { JobError } from '../../../src/errors.js';
+import { captureLogs } from '../../helpers/logs.js';
+
+let redis: Redis;
+const queues: VideoQueue[] = [];
+beforeAll(() => {
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+});
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((q) => q.close()));
+});
+afterAll(() => redis.disconnect());
+
+function setup(guards?: ConstructorParameters<typeof JobSubmitter>[0]['guards']) {
+  const prefix = `ts${randomBytes(4).toString('hex')}`;
+  const queue = createVideoQueue(redis, prefix);
+  queues.push(queue);
+  const limits = new UserLimits(redis, prefix, { rateMax: 5, rateWindowSeconds: 600, maxActivePerUser: 2 });
+  const records = new JobRecords(redis, prefix, 1800);
+  const { logger, logs } = captureLogs();
+  const submitter = new JobSubmitter({ queue, limits, records, logger, jobTtlSeconds: 1800, ...(guards ? { guards } : {}) });
+  return { prefix, queue, limits, records, submitter, logs };
+}
+
+const request = (n: number, user = 'tg:1') => ({
+  dedupeKey: `tg:100:${n}`,
+  requester: { platform: 'telegram' as const, userKey: user, userId: user, chatId: '100' },
+  file: { kind: 'telegram' as const, fileId: `f${n}` },
+});
+
+describe('JobSubmitter', () => {
+  it('enqueues a durable job with a stable id and tells its place in the queue', async () => {
+    const { submitter, queue, records, logs } = setup();
+    const a = await submitter.submit(request(1));
+    const b = await submitter.submit(request(2));
+    expect(a).toEqual({ status: 'accepted', jobId: jobIdFor('tg:100:1'), position: 1 });
+    expect(b).toMatchObject({ status: 'accepted', position: 2 });
+    const job = await queue.getJob(a.status === 'accepted' ? a.jobId : '');
+    expect(job?.data.requester.userKey).toBe('tg:1');
+    expect(job?.data.checkpoint).toEqual({});
+    expect((await records.get(jobIdFor('tg:100:1')))?.state).toBe('queued');
+    expect(logs.events('job_created')).toHaveLength(2);
+  });
+
+  it('makes one job for a request delivered twice, and counts it once', async () => {
+    const { submitter, queue } = setup();
+    const first = await submitter.submit(request(7));
+    const again = await submitter.submit(request(7));
+    expect(again).toEqual({ status: 'duplicate', jobId: first.status === 'accepted' ? first.jobId : '' });
+    expect(await queue.count()).toBe(1);
+    for (let i = 0; i < 4; i++) expect((await submitter.submit(request(10 + i))).status).toBe('accepted');
+    expect((await submitter.submit(request(20))).status).toBe('limited');
+  });
+
+  it('finishes an admission whose enqueue was lost (a crash between the two)', async () => {
+    const { submitter, limits, records, queue } = setup();
+    const id = jobIdFor('tg:100:9');
+    await limits.admit('tg:1', 'tg:100:9', id);
+    await records.create({ jobId: id, userKey: 'tg:1', platform: 'telegram' });
+    const r = await submitter.submit(request(9));
+    expect(r).toMatchObject({ status: 'accepted', jobId: id });
+    expect(await queue.getJob(id)).toBeTruthy();
+  });
+
+  it('refuses before admission when a guard says so', async () => {
+    const { submitter, queue, limits } = setup([
+      async () => {
+        throw new JobError('BUDGET_EXCEEDED');
+      },
+    ]);
+    await expect(submitter.submit(request(1))).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(await queue.count()).toBe(0);
+    expect(await limits.used('tg:1')).toBe(0);
+  });
+});
+
+describe('cancelJob', () => {
+  it('cancels only the owner’s job and removes a waiting job at once', async () => {
+    const { submitter, queue, records, prefix } = setup();
+    const r = await submitter.submit(request(1));
+    const jobId = r.status === 'accepted' ? r.jobId : '';
+    const deps = { redis, queue, records, prefix };
+    expect(await cancelJob(deps, jobId, 'tg:someone-else')).toBe('not-found');
+    expect(await queue.getJob(jobId)).toBeTruthy();
+    expect(await cancelJob(deps, jobId, 'tg:1')).toBe('cancelled');
+    expect(await queue.getJob(jobId)).toBeUndefined();
+    expect(await isCancelled(redis, prefix, jobId)).toBe(true);
+    expect((await records.get(jobId))?.state).toBe('cancelled');
+    expect(await cancelJob(deps, jobId, 'tg:1')).toBe('already-finished');
+  });
+});
