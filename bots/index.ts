@@ -3,6 +3,9 @@
 import type { CoreServices } from '../src/app/services.js';
 import type { HttpServer } from '../src/http/server.js';
 import type { AdapterRegistry } from './adapter.js';
+import { createSlackAdapterFor } from './slack/adapter.js';
+import { startSlackFrontDoor } from './slack/app.js';
+import { startTelegramFrontDoor, telegramAdapterFor } from './telegram/index.js';
 
 export interface FrontDoor {
   stop(): Promise<void>;
@@ -12,6 +15,9 @@ export interface FrontDoor {
 export function chatAdapters(services: CoreServices): AdapterRegistry {
   const registry: AdapterRegistry = {};
   void services;
+  if (services.config.slack.botToken) registry.slack = createSlackAdapterFor(services);
+  const telegram = telegramAdapterFor(services);
+  if (telegram) registry.telegram = telegram;
   return registry;
 }
 
@@ -20,5 +26,8 @@ export async function startFrontDoors(services: CoreServices, http: HttpServer):
   const doors: FrontDoor[] = [];
   void services;
   void http;
+  if (services.config.slack.botToken) doors.push(await startSlackFrontDoor(services, http));
+  const telegram = await startTelegramFrontDoor(services, http);
+  if (telegram) doors.push(telegram);
   return doors;
 }

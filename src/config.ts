@@ -142,6 +142,8 @@ const schema = z.object({
 
   DAILY_BUDGET_USD: decimal(undefined),
   USER_DAILY_BUDGET_USD: decimal(undefined),
+  // What one script is assumed to cost until OpenRouter reports it (budget reservations only).
+  LLM_COST_ESTIMATE_USD: decimal(0.05),
   ADMIN_USER: optionalString,
   ADMIN_PASSWORD: optionalString,
   ADMIN_IDS: optionalString.transform((v) =>
@@ -198,7 +200,7 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string;
   };
-  budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined };
+  budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined; llmEstimateUsd: number };
   admin: { user: string | undefined; password: string | undefined; ids: string[] };
   sentryDsn: string | undefined;
 }
@@ -297,7 +299,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
     },
-    budgets: { dailyUsd: e.DAILY_BUDGET_USD, userDailyUsd: e.USER_DAILY_BUDGET_USD },
+    budgets: {
+      dailyUsd: e.DAILY_BUDGET_USD,
+      userDailyUsd: e.USER_DAILY_BUDGET_USD,
+      llmEstimateUsd: e.LLM_COST_ESTIMATE_USD ?? 0.05,
+    },
     admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, ids: e.ADMIN_IDS },
     sentryDsn: e.SENTRY_DSN,
   };

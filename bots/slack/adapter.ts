@@ -2,13 +2,13 @@
 // file host only), progress is one message edited in place, the MP4 goes into the thread with
 // files.uploadV2, and a failure is a thread reply with its code. An archived channel or a removed
 // app ends the job's chat output quietly (ChatUnavailableError).
-import type { Readable } from 'node:stream';
 import type { WebClient } from '@slack/web-api';
+import type { CoreServices } from '../../src/app/services.js';
 import { JobError, formatBytes, toLocale, type Locale } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../adapter.js';
 import { acceptedText, captionText, doneText, linkInsteadText, progressText } from '../texts.js';
-import { isGoneError, slackErrorCode } from './client.js';
+import { createSlackWebClient, isGoneError, slackErrorCode } from './client.js';
 import { downloadSlackFile, type SlackFile } from './files.js';
 import { ProgressMessages, type PostedMessage } from './progress-message.js';
 
@@ -170,7 +170,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
         throw tooLarge();
       }
       const known = size ?? dl.contentLength;
-      return { stream: dl.body as Readable, ...(known !== undefined ? { size: known } : {}), ...(name ? { name } : {}) };
+      return { stream: dl.body, ...(known !== undefined ? { size: known } : {}), ...(name ? { name } : {}) };
     },
 
     async acknowledge(ctx, info) {
@@ -243,4 +243,19 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       await reply(ctx, `❌ ${error.userMessage(locale)}`);
     },
   };
+}
+
+/** The Slack adapter for a process: a WebClient of its own unless one is given (Bolt's). */
+export function createSlackAdapterFor(services: CoreServices, client?: WebClient): ChatAdapter {
+  const { config, logger } = services;
+  if (!config.slack.botToken) throw new Error('SLACK_BOT_TOKEN is not set');
+  const prefix = services.queue.opts.prefix ?? config.redisPrefix;
+  return createSlackAdapter({
+    client: client ?? createSlackWebClient(config, logger),
+    botToken: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
+    // Outlives the job: a job may wait in the queue and then render for a while.
+    messages: new ProgressMessages(services.redis, prefix, config.limits.jobTtlSeconds + 2 * 86_400),
+    logger: logger.child({ platform: 'slack' }),
+  });
 }

@@ -1,5 +1,6 @@
 // Slack files: which ones are PDFs, what we keep of them in a job, and the download of
 // url_private with the bot token, which must only ever go to Slack's own file host.
+import type { Readable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { JobError } from '../../src/errors.js';
 import type { FileRef } from '../../pipeline/job.js';
@@ -70,7 +71,7 @@ function agent(): Dispatcher {
 }
 
 export interface Download {
-  body: NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  body: Readable;
   contentLength?: number;
 }
 

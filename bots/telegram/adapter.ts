@@ -234,4 +234,3 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
   };
 }
 
-export { ChatUnavailableError };

@@ -27,7 +27,13 @@ export function createTelegramApi(opts: TelegramClientOptions): Api {
     apiRoot: opts.apiRoot,
     timeoutSeconds: opts.timeoutSeconds ?? (opts.role === 'front' ? 15 : 300),
   });
-  if (opts.role === 'worker') {
+  installTransformers(api, opts.role);
+  return api;
+}
+
+/** The same transformers on any Api (a Bot's own `bot.api` included). */
+export function installTransformers(api: Api, role: 'front' | 'worker'): void {
+  if (role === 'worker') {
     // Process-local smoothing towards Telegram's guidance (~1 msg/s per chat, 20/min per group,
     // 30/s overall). Chat actions bypass it: queued behind an upload they would arrive after it.
     const throttle = apiThrottler();
@@ -40,12 +46,11 @@ export function createTelegramApi(opts: TelegramClientOptions): Api {
   // own attempts (BullMQ) or the platform's webhook redelivery are the bounded retry for those.
   api.config.use(
     autoRetry({
-      maxRetryAttempts: opts.role === 'front' ? 1 : 3,
-      maxDelaySeconds: opts.role === 'front' ? 5 : 60,
+      maxRetryAttempts: role === 'front' ? 1 : 3,
+      maxDelaySeconds: role === 'front' ? 5 : 60,
       rethrowHttpErrors: true,
     }),
   );
-  return api;
 }
 
 export function isBlockedError(err: unknown): boolean {

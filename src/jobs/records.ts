@@ -27,6 +27,8 @@ export interface JobRecord {
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
+  /** What the job cost in USD (LLM + video), set by the cost ledger when it ends. */
+  costUsd?: number;
 }
 
 export class JobRecords {
@@ -64,7 +66,7 @@ export class JobRecords {
       .exec();
   }
 
-  async update(jobId: string, patch: Partial<Pick<JobRecord, 'state' | 'step' | 'title' | 'code'>>): Promise<void> {
+  async update(jobId: string, patch: Partial<Pick<JobRecord, 'state' | 'step' | 'title' | 'code' | 'costUsd'>>): Promise<void> {
     const fields: Record<string, string> = { updatedAt: String(Date.now()) };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = String(v);
     // Only touch records that exist (a swept record must not come back half-empty).
@@ -130,5 +132,6 @@ function parse(h: Record<string, string>): JobRecord {
     createdAt: Number(h.createdAt),
     updatedAt: Number(h.updatedAt),
     ...(h.finishedAt ? { finishedAt: Number(h.finishedAt) } : {}),
+    ...(h.costUsd ? { costUsd: Number(h.costUsd) } : {}),
   };
 }

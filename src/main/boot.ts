@@ -1,9 +1,11 @@
 // What every entry point does first: read the config (one clear line and exit 1 when it is
 // wrong), make the logger, and turn SIGTERM/SIGINT into one orderly shutdown.
 import { ConfigError, loadConfig, secretValues, type Config } from '../config.js';
+import { pino } from 'pino';
 import { createLogger, type Logger } from '../logger.js';
+import { LogEventTap } from '../ops/log-events.js';
 
-export function boot(name: string): { config: Config; logger: Logger } {
+export function boot(name: string): { config: Config; logger: Logger; logTap: LogEventTap } {
   let config: Config;
   try {
     config = loadConfig();
@@ -14,9 +16,14 @@ export function boot(name: string): { config: Config; logger: Logger } {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, secrets: secretValues(config), name });
+  // The log lines also feed the tap: metrics count provider calls from them, Sentry picks up failures.
+  const logTap = new LogEventTap();
+  const logger = createLogger(
+    { level: config.logLevel, secrets: secretValues(config), name },
+    logTap.destination(pino.destination({ dest: process.stdout.fd || 1, sync: false })),
+  );
   process.on('unhandledRejection', (err) => logger.error({ event: 'unhandled_rejection', err }, 'unhandled rejection'));
-  return { config, logger };
+  return { config, logger, logTap };
 }
 
 export function requireRedisUrl(name: string, config: Config): string {

@@ -2,12 +2,16 @@
 import { createCoreServices } from '../app/services.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
+import { createOps } from '../ops/wiring.js';
 import { boot, onShutdown, requireRedisUrl } from './boot.js';
 
-const { config, logger } = boot('worker');
+const { config, logger, logTap } = boot('worker');
 const redisUrl = requireRedisUrl('worker', config);
 const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
-const running = startVideoWorker(services, chatAdapters(services));
+// Budgets before paid steps, costs and metrics; the metrics reach the web's /metrics via Redis.
+const ops = createOps(services, { role: 'worker', logTap });
+const running = startVideoWorker(services, chatAdapters(services), ops.workerOptions());
+ops.start();
 logger.info(
   {
     event: 'worker_started',
@@ -21,5 +25,6 @@ logger.info(
 onShutdown(logger, async () => {
   // Platforms give 30 s between SIGTERM and SIGKILL: leave room to close connections.
   await running.close(25_000);
+  await ops.close();
   await services.close();
 });

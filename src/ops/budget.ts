@@ -39,9 +39,6 @@ export interface BudgetSettings {
   runHoldMs?: number;
 }
 
-/** A sensible default for BudgetSettings.llmEstimateUsd: two drafts of a long document on a small model. */
-export const DEFAULT_LLM_ESTIMATE_USD = 0.05;
-
 export type BudgetScope = 'service' | 'user';
 
 export type BudgetDecision =
@@ -130,14 +127,15 @@ export class BudgetGuard {
   }
 
   /**
-   * What is still to be spent on a job, from what its checkpoint shows is done: the script's
-   * real cost once written (else the LLM estimate), and the video at the script's expected
-   * length (else 3 minutes).
+   * What a job will cost in all, from what its checkpoint shows: the script's real cost once
+   * written (else the LLM estimate), and the video at its real length once rendered, else at
+   * the script's expected length (else 3 minutes).
    */
   estimateUsd(cp: Checkpoint): number {
     const s = this.settings;
     const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
-    const video = cp.wait ? 0 : videoCostUsd(expectedVideoSeconds(cp.script), s.pricePerMinuteUsd, s.providers.video);
+    const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
+    const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
     return roundUsd(llm + video);
   }
 
@@ -244,8 +242,8 @@ export class BudgetGuard {
         // refusing now would waste it. Let the render step find it.
         if (step === 'render' && cp.renderAttemptedAt !== undefined) return;
         // This job's own spending so far is not in "spent" yet (it is recorded when the job
-        // ends), so it is part of what it holds.
-        const amount = roundUsd(llmCostUsd(cp.script) + this.estimateUsd(step === 'script' ? { ...cp, script: undefined } : cp) - (step === 'script' ? 0 : llmCostUsd(cp.script)) + (step === 'script' ? 0 : llmCostUsd(cp.script)));
+        // ends), so the job holds its whole cost: the script's real cost plus the video to come.
+        const amount = this.estimateUsd(cp);
         const userKey = job.data.requester.userKey;
         const d = await this.reserve(job.id, userKey, amount, this.settings.runHoldMs ?? 2 * 3_600_000);
         if (!d.ok) throw this.refuse(d, { at: 'run', jobId: job.id, userKey, step });

@@ -15,7 +15,7 @@ export interface ProcessorDeps extends Omit<PipelineDeps, 'slots'> {
   records: JobRecords;
   limits?: UserLimits;
   /** Called once per job when it reaches a final state (metrics, costs). */
-  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void;
+  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void | Promise<void>;
 }
 
 export function toPipelineJob(job: Job<VideoJobData, VideoJobResult>, token: string | undefined, signal: AbortSignal): PipelineJob {
@@ -129,5 +129,9 @@ async function settle(
       if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => {});
     }
   }
-  deps.onFinished?.(job, outcome, code);
+  // Awaited, so the job stays active until its costs are recorded: a crash before that re-runs
+  // the settle, and the ledger counts a job once.
+  await Promise.resolve()
+    .then(() => deps.onFinished?.(job, outcome, code))
+    .catch((err: unknown) => deps.logger.warn({ event: 'on_finished_failed', jobId: job.id, err }, 'final bookkeeping hook failed'));
 }

@@ -16,7 +16,7 @@ export interface WorkerOptions {
   stalledInterval?: number;
   maxStalledCount?: number;
   observer?: PipelineObserver;
-  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void;
+  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void | Promise<void>;
   /** How often finished job records are swept (ms). */
   sweepEveryMs?: number;
   slotRecheckMs?: number;

@@ -139,7 +139,7 @@ describe('pipeline through the queue', () => {
     expect(h.logs.events('pdf_extracted')).toHaveLength(1);
     expect(h.logs.events('job_retry')).toHaveLength(1);
     const job = await h.services.queue.getJob(jobId);
-    expect(job?.attemptsMade).toBe(1);
+    expect(job?.attemptsMade).toBe(2); // the broken one and the one that delivered
   });
 
   it('fails with the code and tells the user when the PDF is bad', async () => {

@@ -1,0 +1,124 @@
+// The Slack front door: a Bolt App on the web process's HTTP server at POST /slack/events (Bolt's
+// HTTPReceiver checks the signature and the 5-minute timestamp window and answers 401), or over
+// Socket Mode when SLACK_APP_TOKEN is set (no public URL needed).
+import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { CoreServices } from '../../src/app/services.js';
+import type { HttpServer } from '../../src/http/server.js';
+import type { ChatAdapter } from '../adapter.js';
+import type { FrontDoor } from '../index.js';
+import { createSlackAdapterFor } from './adapter.js';
+import { Background } from './background.js';
+import { slackClientOptions, slackErrorCode, slackLogger } from './client.js';
+import { registerCommands } from './commands.js';
+import { registerEvents } from './events.js';
+import type { SlackFrontDeps } from './intake.js';
+import { SlackLocales } from './locale.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackFrontDoor extends FrontDoor {
+  mode: 'http' | 'socket';
+  app: App;
+  /** Who the app is (from auth.test). */
+  bot: { userId: string; botId: string; teamId: string | undefined };
+  /** Resolves when the work started after answering Slack (acks, ephemeral answers) is done. */
+  idle(): Promise<void>;
+}
+
+export interface SlackFrontDoorOptions {
+  /** The adapter whose acknowledge() posts the first message; default: one on Bolt's client. */
+  adapter?: ChatAdapter;
+}
+
+/** The queue's key prefix: the front door and the worker must agree on it. */
+export const prefixOf = (services: CoreServices): string => services.queue.opts.prefix ?? services.config.redisPrefix;
+
+/**
+ * Who the token belongs to. Called here rather than left to Bolt: Bolt calls auth.test once and
+ * keeps a failed answer forever (every later request would fail); here a failure stops start-up
+ * with a clear message, and the ids are handed to Bolt so it makes no call of its own.
+ */
+async function whoAmI(client: WebClient): Promise<SlackFrontDoor['bot']> {
+  try {
+    const r = await client.auth.test();
+    if (!r.user_id || !r.bot_id) throw new Error('auth.test answered without user_id/bot_id (is SLACK_BOT_TOKEN a bot token?)');
+    return { userId: r.user_id, botId: r.bot_id, teamId: r.team_id };
+  } catch (err) {
+    const code = slackErrorCode(err);
+    throw new Error(`Slack auth.test failed: ${code ?? (err as Error).message}`, { cause: err });
+  }
+}
+
+export async function startSlackFrontDoor(
+  services: CoreServices,
+  http: HttpServer,
+  opts: SlackFrontDoorOptions = {},
+): Promise<SlackFrontDoor> {
+  const { config } = services;
+  const token = config.slack.botToken;
+  if (!token) throw new Error('SLACK_BOT_TOKEN is not set');
+  const logger = services.logger.child({ platform: 'slack' });
+  const boltLogger = slackLogger(logger);
+
+  const bot = await whoAmI(new WebClient(token, slackClientOptions(config, logger)));
+  const common = {
+    token,
+    botId: bot.botId,
+    botUserId: bot.userId,
+    // Bolt mutates this object (adds its logger): a fresh one each time.
+    clientOptions: slackClientOptions(config, logger),
+    logger: boltLogger,
+  };
+
+  let app: App;
+  let mode: SlackFrontDoor['mode'];
+  if (config.slack.appToken) {
+    mode = 'socket';
+    app = new App({ ...common, appToken: config.slack.appToken, socketMode: true });
+  } else {
+    if (!config.slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is not set');
+    mode = 'http';
+    const receiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      // Events are answered only after the job is stored, so a failure makes Slack redeliver
+      // (deduplicated). Slow work after the answer runs in the background.
+      processBeforeResponse: true,
+      logger: boltLogger,
+    });
+    app = new App({ ...common, receiver });
+    http.addRoute({ method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => receiver.requestListener(req, res) });
+  }
+
+  const background = new Background(logger);
+  const deps: SlackFrontDeps = {
+    services,
+    adapter: opts.adapter ?? createSlackAdapterFor(services, app.client),
+    client: app.client,
+    locales: new SlackLocales(app.client),
+    background,
+    prefix: prefixOf(services),
+  };
+  registerCommands(app, deps);
+  registerEvents(app, deps);
+  app.error(async (err) => {
+    logger.error({ event: 'slack_handler_failed', err }, 'a Slack request could not be handled');
+    // Rethrown: HTTP mode answers 500 and Slack retries the request.
+    throw err;
+  });
+
+  if (mode === 'socket') await app.start();
+  logger.info({ event: 'slack_started', mode, botUserId: bot.userId, teamId: bot.teamId }, 'Slack front door started');
+
+  return {
+    mode,
+    app,
+    bot,
+    idle: () => background.drain(),
+    async stop() {
+      if (mode === 'socket') await app.stop().catch(() => {});
+      await background.drain();
+    },
+  };
+}

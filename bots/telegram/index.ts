@@ -1,0 +1,97 @@
+// Wiring of the Telegram front door (web process) and chat adapter (worker) from CoreServices.
+import type { UserFromGetMe } from 'grammy/types';
+import type { CoreServices } from '../../src/app/services.js';
+import type { HttpServer } from '../../src/http/server.js';
+import { UserPreferences } from '../../src/jobs/preferences.js';
+import { cancelJob } from '../../src/queue/cancel.js';
+import { createTelegramApi } from './api.js';
+import { createTelegramAdapter, type TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
+import { createTelegramBot } from './bot.js';
+import type { TelegramFrontDeps } from './handlers.js';
+import { startTelegramPolling } from './polling.js';
+import { mountTelegramWebhook, setTelegramWebhook } from './webhook.js';
+
+/** The Redis prefix jobs, cancel flags and limits of this deployment live under. */
+export function prefixOf(services: CoreServices): string {
+  return services.queue.opts.prefix ?? services.config.redisPrefix;
+}
+
+export function frontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling'): TelegramFrontDeps {
+  const { config } = services;
+  const prefix = prefixOf(services);
+  return {
+    submitter: services.submitter,
+    records: services.records,
+    preferences: new UserPreferences(services.redis, prefix),
+    cancel: (jobId, userKey) =>
+      cancelJob({ redis: services.redis, queue: services.queue, records: services.records, prefix }, jobId, userKey),
+    redis: services.redis,
+    prefix,
+    logger: services.logger.child({ platform: 'telegram' }),
+    limits: {
+      max: config.limits.rateMax,
+      windowSeconds: config.limits.rateWindowSeconds,
+      maxActive: config.limits.maxActivePerUser,
+      maxPdfBytes: config.limits.maxPdfBytes,
+    },
+    localApi: config.telegram.localApi,
+    redeliverOnError: mode === 'webhook',
+  };
+}
+
+export interface TelegramFrontDoor {
+  mode: 'webhook' | 'polling';
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the bot when TELEGRAM_BOT_TOKEN is set: webhook mode when PUBLIC_URL and
+ * TELEGRAM_WEBHOOK_SECRET are set (route on `http`, setWebhook), long polling otherwise.
+ */
+export async function startTelegramFrontDoor(
+  services: CoreServices,
+  http: HttpServer,
+  opts: { botInfo?: UserFromGetMe } = {},
+): Promise<TelegramFrontDoor | undefined> {
+  const { config } = services;
+  const token = config.telegram.token;
+  if (!token) return undefined;
+  const mode = config.publicUrl && config.telegram.webhookSecret ? 'webhook' : 'polling';
+  const deps = frontDepsFrom(services, mode);
+  const bot = createTelegramBot(deps, {
+    token,
+    apiRoot: config.telegram.apiRoot,
+    sequential: mode === 'polling',
+    ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
+  });
+  // getMe once: the bot's username is needed to recognise "/video@us" and "@us" in groups.
+  await bot.init();
+
+  if (mode === 'webhook') {
+    mountTelegramWebhook(http, bot, { secret: config.telegram.webhookSecret!, logger: deps.logger });
+    await setTelegramWebhook(bot, { publicUrl: config.publicUrl!, secret: config.telegram.webhookSecret!, logger: deps.logger });
+    return { mode, stop: async () => {} };
+  }
+  const polling = await startTelegramPolling(bot, deps.logger);
+  return { mode, stop: () => polling.stop() };
+}
+
+/** The worker's Telegram adapter, or undefined without TELEGRAM_BOT_TOKEN. */
+export function telegramAdapterFor(
+  services: CoreServices,
+  overrides: Partial<Pick<TelegramAdapterOptions, 'maxUploadBytes' | 'editIntervalMs' | 'chatActionEveryMs'>> = {},
+): TelegramAdapter | undefined {
+  const { config } = services;
+  const token = config.telegram.token;
+  if (!token) return undefined;
+  return createTelegramAdapter({
+    api: createTelegramApi({ token, apiRoot: config.telegram.apiRoot, role: 'worker' }),
+    redis: services.redis,
+    prefix: prefixOf(services),
+    logger: services.logger.child({ platform: 'telegram' }),
+    token,
+    apiRoot: config.telegram.apiRoot,
+    localApi: config.telegram.localApi,
+    ...overrides,
+  });
+}

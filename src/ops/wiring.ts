@@ -1,0 +1,225 @@
+// Puts the operations pieces together for one process: metrics, the cost ledger, budgets,
+// renders in flight, Sentry, and the routes (/metrics, /admin/queues). Entry points call
+// createOps() once after createCoreServices(); see src/main/{web,worker,dev}.ts.
+import type { Job } from 'bullmq';
+import type { CoreServices } from '../app/services.js';
+import type { HttpServer } from '../http/server.js';
+import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
+import type { WorkerOptions } from '../worker/worker.js';
+import type { PipelineObserver } from '../../pipeline/run.js';
+import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
+import type { ErrorCode } from '../errors.js';
+import { BudgetGuard } from './budget.js';
+import { CostLedger, jobCost, workspaceOf, type JobOutcome } from './costs.js';
+import type { LogEventTap } from './log-events.js';
+import {
+  createOpsMetrics,
+  MetricsSnapshots,
+  RenderTracker,
+  renderMetrics,
+  startSnapshotPusher,
+  type OpsMetrics,
+  type ProcessRole,
+} from './metrics.js';
+import { mountAdminDashboard } from './admin-dashboard.js';
+import { initSentry, type ErrorReporter } from './sentry.js';
+import { usageReport, type UsageReport } from './usage.js';
+
+export interface OpsOptions {
+  /** web: serves /metrics (merging the workers'), the dashboard, the admission guard.
+   *  worker: observer + onFinished, pushes its metrics to Redis. all: both, one process (dev). */
+  role: ProcessRole;
+  /** The process's log tap (from boot()): provider calls/errors for metrics, failures for Sentry. */
+  logTap?: LogEventTap;
+  /** Overrides the `process` label (tests run several "processes" in one). */
+  instance?: string;
+  /** How often a worker publishes its metrics (default 10 s). */
+  pushEveryMs?: number;
+  /** Node process metrics; default true. */
+  defaultMetrics?: boolean;
+  /** Default: initSentry(config, logger). */
+  errors?: ErrorReporter;
+}
+
+export interface Ops {
+  metrics: OpsMetrics;
+  ledger: CostLedger;
+  budget: BudgetGuard;
+  renders: RenderTracker;
+  snapshots: MetricsSnapshots;
+  errors: ErrorReporter;
+  /** For JobSubmitter: refuses over-budget requests (pass through lateAdmissionGuard()). */
+  admissionGuard: AdmissionGuard;
+  /** For the worker: budget checks before paid steps, step durations, renders in flight. */
+  observer: PipelineObserver;
+  /** For the worker: records the job's cost (once), counts it, stores it on the job record. */
+  onFinished(job: Job<VideoJobData, VideoJobResult>, outcome: JobOutcome, code?: string): Promise<void>;
+  workerOptions(): Pick<WorkerOptions, 'observer' | 'onFinished'>;
+  /** GET /metrics and (when ADMIN_USER/ADMIN_PASSWORD are set) /admin/queues. */
+  mountRoutes(http: HttpServer): void;
+  /** The admin usage report for a UTC day (default today). */
+  usage(day?: string): Promise<UsageReport>;
+  /** Starts publishing metrics (worker role). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An admission guard that can be given its implementation after the services exist (the guard
+ * list goes into createCoreServices, and the budget guard needs the services' Redis).
+ */
+export function lateAdmissionGuard(): AdmissionGuard & { set(g: AdmissionGuard): void } {
+  let impl: AdmissionGuard | undefined;
+  const guard = (async (request: SubmitRequest) => {
+    await impl?.(request);
+  }) as AdmissionGuard & { set(g: AdmissionGuard): void };
+  guard.set = (g) => {
+    impl = g;
+  };
+  return guard;
+}
+
+export function createOps(services: CoreServices, opts: OpsOptions): Ops {
+  const { config, logger, redis } = services;
+  const prefix = services.queue.opts.prefix ?? config.redisPrefix;
+  const isWeb = opts.role !== 'worker';
+
+  // A render counts as in flight until it ends; entries a job left behind (removed while
+  // parked) stop counting after the render deadline plus a margin.
+  const renders = new RenderTracker(redis, prefix, config.video.did.deadlineMs + 15 * 60_000);
+  const metrics = createOpsMetrics({
+    role: opts.role,
+    ...(opts.instance ? { instance: opts.instance } : {}),
+    defaultMetrics: opts.defaultMetrics ?? true,
+    ...(isWeb ? { queue: services.queue, renders } : {}),
+    logger,
+  });
+  const ledger = new CostLedger(redis, prefix);
+  const snapshots = new MetricsSnapshots(redis, prefix);
+  const errors = opts.errors ?? initSentry(config, logger);
+
+  const budget = new BudgetGuard(
+    redis,
+    prefix,
+    {
+      dailyUsd: config.budgets.dailyUsd,
+      userDailyUsd: config.budgets.userDailyUsd,
+      llmEstimateUsd: config.budgets.llmEstimateUsd,
+      pricePerMinuteUsd: config.video.did.pricePerMinuteUsd,
+      providers: { script: services.writer.name, video: services.renderer.name },
+      runHoldMs: config.video.did.deadlineMs + 3_600_000,
+    },
+    {
+      logger,
+      onRefused(scope, at) {
+        metrics.limitRejected(scope === 'service' ? 'budget_service' : 'budget_user', at);
+        if (at === 'submit') {
+          ledger.countRefusal(`budget_${scope}`).catch(() => {});
+        }
+      },
+    },
+  );
+
+  const unsubscribe: (() => void)[] = [];
+  if (opts.logTap) {
+    unsubscribe.push(metrics.attachLogTap(opts.logTap));
+    unsubscribe.push(errors.attachLogTap(opts.logTap));
+  }
+
+  const budgetObserver = budget.observer();
+  const observer: PipelineObserver = {
+    beforePaidStep: budgetObserver.beforePaidStep,
+    stepFinished(job, step, durationMs) {
+      metrics.stepDuration(step, durationMs);
+      if (step === 'wait' && job.data.checkpoint.wait) void renders.done(job.id).catch(() => {});
+    },
+    async stateChanged(job, state) {
+      if (state === 'rendering') await renders.touch(job.id).catch(() => {});
+    },
+  };
+
+  async function onFinished(job: Job<VideoJobData, VideoJobResult>, outcome: JobOutcome, code?: string): Promise<void> {
+    const jobId = job.id!;
+    const errCode = code as ErrorCode | undefined;
+    const cp = job.data.checkpoint;
+    const cost = jobCost(cp, { pricePerMinuteUsd: config.video.did.pricePerMinuteUsd, outcome, code: errCode });
+    const requester = job.data.requester;
+    const workspace = workspaceOf(requester);
+    void renders.done(jobId).catch(() => {});
+    let first = true;
+    try {
+      first = await ledger.record({ jobId, userKey: requester.userKey, workspace, outcome, code: errCode, cost });
+    } catch (err) {
+      // The metrics still count it; the ledger misses this one job (logged for reconciliation).
+      logger.warn({ event: 'cost_record_failed', jobId, err: (err as Error).message }, 'could not record the job cost');
+    }
+    if (!first) return;
+    metrics.jobFinished(outcome, code);
+    metrics.cost(cost);
+    logger.info(
+      {
+        event: 'cost_estimate',
+        jobId,
+        userKey: requester.userKey,
+        workspace,
+        outcome,
+        ...(code ? { code } : {}),
+        llm_usd: cost.llmUsd,
+        video_usd: cost.videoUsd,
+        total_usd: cost.totalUsd,
+        ...(cost.videoEstimated ? { video_estimated: true } : {}),
+        ...(cp.wait?.durationSeconds !== undefined ? { video_seconds: cp.wait.durationSeconds } : {}),
+        ...(cp.script ? { script_provider: cp.script.provider, script_cached: cp.script.cached } : {}),
+        ...(cp.render ? { video_provider: cp.render.provider } : {}),
+      },
+      'job cost',
+    );
+    await services.records.update(jobId, { costUsd: cost.totalUsd }).catch(() => {});
+  }
+
+  let pusher: ReturnType<typeof startSnapshotPusher> | undefined;
+
+  return {
+    metrics,
+    ledger,
+    budget,
+    renders,
+    snapshots,
+    errors,
+    admissionGuard: budget.admissionGuard(),
+    observer,
+    onFinished,
+    workerOptions: () => ({ observer, onFinished }),
+    mountRoutes(http) {
+      http.addRoute({
+        method: 'GET',
+        path: '/metrics',
+        handler: async (_req, res) => {
+          // A web-only process merges the workers' snapshots; 'all' has everything itself but
+          // still merges any separate workers.
+          const { contentType, body } = await renderMetrics(metrics, snapshots);
+          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+          res.end(body);
+        },
+      });
+      mountAdminDashboard(http, {
+        queues: [services.queue],
+        user: config.admin.user,
+        password: config.admin.password,
+        logger,
+      });
+    },
+    usage: (day) => usageReport({ redis, prefix, config }, day ? { day } : {}),
+    start() {
+      if (opts.role === 'worker' && !pusher) {
+        pusher = startSnapshotPusher(snapshots, metrics, { everyMs: opts.pushEveryMs ?? 10_000, logger });
+      }
+    },
+    async close() {
+      for (const u of unsubscribe.splice(0)) u();
+      await pusher?.stop();
+      pusher = undefined;
+      await errors.flush();
+    },
+  };
+}

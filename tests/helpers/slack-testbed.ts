@@ -1,0 +1,67 @@
+// doc2video with its Slack front door and the real worker, talking to a fake Slack: the harness
+// (real Redis, HTTP server, BullMQ worker) plus tests/fakes/slack.ts. Script: the offline writer;
+// video: a provider that answers at once (tests/fakes/instant-renderer.ts).
+import { readFileSync } from 'node:fs';
+import { startHarness, type Harness } from './harness.js';
+import { FakeSlack } from '../fakes/slack.js';
+import { createInstantRenderer, type InstantRenderer } from '../fakes/instant-renderer.js';
+import { startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/app.js';
+import { createSlackAdapterFor } from '../../bots/slack/adapter.js';
+import type { WorkerOptions } from '../../src/worker/worker.js';
+
+export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
+export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';
+
+export const SMALL_PDF = '/work/shared/corpus/py-pdf/crazyones-pdfa.pdf';
+export const smallPdf = (): Buffer => readFileSync(SMALL_PDF);
+
+export interface SlackTestbed {
+  h: Harness;
+  slack: FakeSlack;
+  door: SlackFrontDoor;
+  renderer: InstantRenderer;
+  /** POST target for Slack's requests. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSlackTestbed(opts: {
+  redisUrl: string;
+  env?: Record<string, string>;
+  worker?: boolean | WorkerOptions;
+}): Promise<SlackTestbed> {
+  const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET });
+  await slack.start();
+  const renderer = createInstantRenderer();
+  let door: SlackFrontDoor | undefined;
+  const h = await startHarness({
+    redisUrl: opts.redisUrl,
+    env: {
+      SLACK_BOT_TOKEN,
+      SLACK_SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SCRIPT_PROVIDER: 'local',
+      VIDEO_PROVIDER: 'local',
+      ...opts.env,
+    },
+    services: { renderer },
+    // The worker's adapter has its own WebClient, as in the worker process.
+    adapters: (services) => ({ slack: createSlackAdapterFor(services) }),
+    mount: async (services, http) => {
+      door = await startSlackFrontDoor(services, http);
+    },
+    ...(opts.worker !== undefined ? { worker: opts.worker } : {}),
+  });
+  return {
+    h,
+    slack,
+    door: door!,
+    renderer,
+    url: `${h.baseUrl}/slack/events`,
+    async close() {
+      await door?.stop();
+      await h.close();
+      await slack.close();
+    },
+  };
+}
