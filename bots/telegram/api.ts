@@ -35,11 +35,14 @@ export function createTelegramApi(opts: TelegramClientOptions): Api {
 export function installTransformers(api: Api, role: 'front' | 'worker'): void {
   if (role === 'worker') {
     // Process-local smoothing towards Telegram's guidance (~1 msg/s per chat, 20/min per group,
-    // 30/s overall). Chat actions bypass it: queued behind an upload they would arrive after it.
+    // 30/s overall). Bypassed by chat actions (queued behind an upload they would arrive after
+    // it) and by edits, which have their own window shared by all workers (progress.ts): a
+    // queue here would only bunch them up again.
     const throttle = apiThrottler();
-    const throttleExceptChatActions: Transformer = (prev, method, payload, signal) =>
-      method === 'sendChatAction' ? prev(method, payload, signal) : throttle(prev, method, payload, signal);
-    api.config.use(throttleExceptChatActions);
+    const unthrottled = new Set(['sendChatAction', 'editMessageText']);
+    const throttleSends: Transformer = (prev, method, payload, signal) =>
+      unthrottled.has(method) ? prev(method, payload, signal) : throttle(prev, method, payload, signal);
+    api.config.use(throttleSends);
   }
   // Installed last so it wraps the throttler: a retry queues again like any other call.
   // rethrowHttpErrors: auto-retry retries network errors without any bound otherwise; the job's

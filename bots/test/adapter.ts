@@ -9,11 +9,14 @@ import { request } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../adapter.js';
 
-export type TestEvent =
+export type TestEvent = { at: number; pid: number } & (
   | { type: 'acknowledge'; jobId: string; position: number }
   | { type: 'progress'; jobId: string; step: string; phase: string }
   | { type: 'video'; jobId: string; bytes: number; as: 'file' | 'link'; savedTo?: string; title: string }
-  | { type: 'fail'; jobId: string; code: string; message: string };
+  | { type: 'fail'; jobId: string; code: string; message: string }
+);
+
+type NewEvent = TestEvent extends infer E ? (E extends TestEvent ? Omit<E, 'at' | 'pid'> : never) : never;
 
 export interface TestAdapterOptions {
   redis: Redis;
@@ -29,8 +32,8 @@ export const testEventsKey = (prefix: string, jobId: string) => `${prefix}:test-
 
 export function createTestAdapter(opts: TestAdapterOptions): ChatAdapter & { events(jobId: string): Promise<TestEvent[]> } {
   let failDeliveries = opts.failDeliveries ?? 0;
-  const record = async (e: TestEvent) => {
-    await opts.redis.rpush(testEventsKey(opts.prefix, e.jobId), JSON.stringify(e));
+  const record = async (e: NewEvent) => {
+    await opts.redis.rpush(testEventsKey(opts.prefix, e.jobId), JSON.stringify({ ...e, at: Date.now(), pid: process.pid }));
   };
   return {
     platform: 'test',

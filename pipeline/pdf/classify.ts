@@ -2,7 +2,7 @@
 // No I/O here: the parser runs in a child process (extract-worker.ts) and hands back PdfFacts;
 // everything that decides "is this document usable, in which language, with which title" is
 // here so it can be unit- and property-tested without PDFs.
-import { franc } from 'franc';
+import { francAll } from 'franc';
 import { JobError, type ErrorCode } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
 
@@ -16,10 +16,12 @@ export const MIN_LETTER_RATIO = 0.3;
  * "Produced with a Trial Version of PDF Annotator" (60 characters, corpus base64image.pdf).
  */
 export const IMAGE_PAGE_MAX_CHARS = 100;
-/** Share of parsed pages that must be image pages for the whole document to count as a scan. */
+/** At least this share of image pages, and sparse text overall (below), makes a scan... */
 export const SCANNED_PAGE_RATIO = 0.5;
-/** ...and the document must average fewer real characters per page than this (a text page has ~2000). */
+/** ...sparse meaning fewer real characters per page on average than this (a text page has ~2000). */
 export const SCANNED_MAX_AVG_CHARS = 200;
+/** This share of image pages is a scan whatever the other pages hold (a typed cover on a scan). */
+export const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
 export const DEFAULT_MAX_CHARS = 50_000;
 export const TITLE_MAX_CHARS = 80;
 /** franc only sees this much (it cuts at 2048 itself; more costs time and adds nothing). */
@@ -134,7 +136,7 @@ export function capText(text: string, max: number): string {
 /**
  * franc's ISO 639-3 codes -> ISO 639-1. Also the `only` list passed to franc: restricting it to
  * languages we can name keeps it from answering "sco" (Scots) for short English or "zlm" (Jawi
- * Malay) for Arabic.
+ * Malay) for Arabic. Order matters: earlier entries win near-ties (see LANGUAGE_NEAR_TIE).
  */
 export const ISO639_3_TO_1: Readonly<Record<string, string>> = {
   eng: 'en', arb: 'ar', deu: 'de', fra: 'fr', spa: 'es', ita: 'it', por: 'pt', nld: 'nl',
@@ -214,11 +216,26 @@ export function guessLanguageFromScript(text: string): string {
   return best;
 }
 
+/**
+ * franc scores (1 = best) closer than this are a tie: on a 200-character paragraph Russian vs
+ * Macedonian or Bulgarian differ by ~0.01-0.03, while distinct languages (es/pt, nl/af, uk/ru)
+ * differ by 0.06 or more. A tie goes to the language listed first in ISO639_3_TO_1 (the more
+ * widely used one).
+ */
+export const LANGUAGE_NEAR_TIE = 0.03;
+
 /** ISO 639-1 language of `text`: franc on the first 5000 characters, script guess for short text. */
 export function detectLanguage(text: string): string {
   const sample = text.slice(0, LANGUAGE_SAMPLE_CHARS);
-  const code = franc(sample, { minLength: FRANC_MIN_LENGTH, only: FRANC_ONLY });
-  return ISO639_3_TO_1[code] ?? guessLanguageFromScript(sample);
+  const ranked = francAll(sample, { minLength: FRANC_MIN_LENGTH, only: FRANC_ONLY });
+  const top = ranked[0];
+  if (!top || top[0] === 'und') return guessLanguageFromScript(sample);
+  let best = top[0];
+  for (const [code, score] of ranked) {
+    if (top[1] - score > LANGUAGE_NEAR_TIE) break;
+    if (FRANC_ONLY.indexOf(code) < FRANC_ONLY.indexOf(best)) best = code;
+  }
+  return ISO639_3_TO_1[best] ?? guessLanguageFromScript(sample);
 }
 
 // --- title -----------------------------------------------------------------------------------
@@ -305,8 +322,8 @@ export interface ScanVerdict {
 
 /**
  * Is this a scan? Pages with little text were checked for images (a sample of them when there are
- * many); the share of image pages is estimated from the sample. A scan is either no real text at
- * all next to an image, or mostly image pages and little text per page overall.
+ * many); the share of image pages is estimated from the sample. A scan is: no real text at all
+ * next to an image; or half the pages images and little text per page overall; or 80% images.
  */
 export function scanVerdict(pageFacts: readonly PageFacts[]): ScanVerdict {
   const parsed = pageFacts.length;
@@ -319,7 +336,8 @@ export function scanVerdict(pageFacts: readonly PageFacts[]): ScanVerdict {
   const scanned =
     parsed > 0 &&
     ((totalChars < MIN_REAL_CHARS && imagePages > 0) ||
-      (imageOnlyPages >= parsed * SCANNED_PAGE_RATIO && totalChars / parsed < SCANNED_MAX_AVG_CHARS));
+      (imageOnlyPages >= parsed * SCANNED_PAGE_RATIO && totalChars / parsed < SCANNED_MAX_AVG_CHARS) ||
+      imageOnlyPages >= parsed * MOSTLY_SCANNED_PAGE_RATIO);
   return { imagePages, imageOnlyPages, scanned };
 }
 

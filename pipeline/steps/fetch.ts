@@ -1,9 +1,10 @@
 // Step 1: get the user's PDF onto this worker's disk through the platform's adapter. The size
 // limit is enforced while streaming (the metadata can lie or be missing) and the %PDF- header
 // is checked on the first bytes; a partial file never stays behind.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
@@ -14,7 +15,11 @@ import { PDF_HEADER_WINDOW, hasPdfHeader } from '../pdf/classify.js';
 
 /**
  * Stream `stream` into `dest`, hashing it. Throws PDF_TOO_LARGE as soon as more than maxBytes
- * arrive (exactly maxBytes is fine) and NOT_A_PDF when the start has no %PDF- header.
+ * arrive (exactly maxBytes is fine; the source is destroyed, so a download stops there) and
+ * NOT_A_PDF when the first 1024 bytes hold no %PDF- header (an empty file included) - the same
+ * rule extractPdf applies. The bytes go to a temporary name next to `dest` and are renamed into
+ * place only when complete, so `dest` is never a partial file, even after a crash; on failure
+ * the temporary file is removed.
  */
 export async function savePdfStream(stream: Readable, dest: string, maxBytes: number): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
@@ -22,35 +27,40 @@ export async function savePdfStream(stream: Readable, dest: string, maxBytes: nu
   let head = Buffer.alloc(0);
   let headChecked = false;
   const check = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
+    transform(chunk: Buffer | string, _enc, cb) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      bytes += buf.length;
       if (bytes > maxBytes) {
         cb(new JobError('PDF_TOO_LARGE', `more than ${maxBytes} bytes`, { vars: { limit: formatBytes(maxBytes) } }));
         return;
       }
       if (!headChecked) {
-        head = Buffer.concat([head, chunk]);
-        if (head.length >= PDF_HEADER_WINDOW) {
-          headChecked = true;
-          if (!hasPdfHeader(head)) {
-            cb(new JobError('NOT_A_PDF', 'no %PDF- header'));
-            return;
-          }
+        head = Buffer.concat([head, buf.subarray(0, PDF_HEADER_WINDOW - head.length)]);
+        // Decide as soon as the header shows up; a non-PDF needs the whole window (or the end).
+        if (hasPdfHeader(head)) headChecked = true;
+        else if (head.length >= PDF_HEADER_WINDOW) {
+          cb(new JobError('NOT_A_PDF', 'no %PDF- header in the first 1024 bytes'));
+          return;
         }
       }
-      hash.update(chunk);
-      cb(null, chunk);
+      hash.update(buf);
+      cb(null, buf);
     },
     flush(cb) {
-      if (!headChecked && !hasPdfHeader(head)) cb(new JobError('NOT_A_PDF', bytes === 0 ? 'empty file' : 'no %PDF- header'));
+      if (!headChecked) cb(new JobError('NOT_A_PDF', bytes === 0 ? 'the file is empty' : 'no %PDF- header'));
       else cb();
     },
   });
   await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
+  const out = createWriteStream(tmp, { flags: 'wx' });
   try {
-    await pump(stream, check, createWriteStream(dest));
+    await pump(stream, check, out);
+    await rename(tmp, dest);
   } catch (err) {
-    await rm(dest, { force: true });
+    // Let the write stream finish closing (it may still be opening the file) before removing it.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
+    await rm(tmp, { force: true });
     throw err;
   }
   return { sha256: hash.digest('hex'), bytes };

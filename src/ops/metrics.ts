@@ -22,7 +22,7 @@ import type { LogEventTap, LogLine } from './log-events.js';
 
 export type ProcessRole = 'web' | 'worker' | 'all';
 
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'paused', 'completed', 'failed'] as const;
+export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
 export type LimitName = 'rate' | 'budget_service' | 'budget_user';
 

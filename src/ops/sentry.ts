@@ -73,7 +73,8 @@ export function initSentry(config: Pick<Config, 'sentryDsn' | 'env'>, logger: Lo
     Sentry.initWithoutDefaultIntegrations({
       dsn: config.sentryDsn,
       environment: config.env.NODE_ENV ?? 'production',
-      sendDefaultPii: false,
+      // Collect nothing about people or requests; our events carry job ids and codes only.
+      dataCollection: { userInfo: false, cookies: false, httpHeaders: false, httpBodies: [], urlQueryParams: false },
       enableRuntimeChannelInjection: false,
       integrations: [
         Sentry.eventFiltersIntegration(),
@@ -96,7 +97,16 @@ export function initSentry(config: Pick<Config, 'sentryDsn' | 'env'>, logger: Lo
   const fromLine = (event: string, line: LogLine | undefined) => {
     if (!line) return;
     if (event === 'job_failed' && line.code !== 'INTERNAL') return;
-    const err = typeof line.err === 'string' ? line.err : typeof (line.err as { message?: unknown })?.message === 'string' ? String((line.err as { message: string }).message) : String(line.msg ?? event);
+    const e = line.err as unknown;
+    const raw =
+      typeof e === 'string'
+        ? e
+        : e && typeof (e as { message?: unknown }).message === 'string'
+          ? (e as { message: string }).message
+          : String(line.msg ?? event);
+    // Scrubbed here as well as in beforeSend: the fingerprint below rewrites digits, after which
+    // a secret would no longer be recognised.
+    const err = scrub(raw);
     const step = typeof line.step === 'string' ? line.step : undefined;
     Sentry.withScope((scope) => {
       scope.setLevel('error');

@@ -262,6 +262,11 @@ export class FakeSlack {
     this.failures.set(method, list);
   }
 
+  /** Forget failures programmed with failNext that have not happened yet. */
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
   // ---------------------------------------------------------------- what tests look at
 
   botMessages(channel?: string): FakeMessage[] {

@@ -87,6 +87,8 @@ interface Fault {
   error_code: number;
   description: string;
   retry_after?: number;
+  /** Only calls for this chat. */
+  chatId?: number | string;
 }
 
 class ApiError extends Error {
@@ -196,8 +198,17 @@ export class FakeTelegram extends EventEmitter {
   }
 
   /** 429 Too Many Requests with parameters.retry_after, `times` in a row. */
-  rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
-    this.failNext(method, { error_code: 429, description: `Too Many Requests: retry after ${retryAfterSeconds}`, retry_after: retryAfterSeconds }, times);
+  rateLimitNext(method: string, retryAfterSeconds: number, opts: { times?: number; chatId?: number | string } = {}): void {
+    this.failNext(
+      method,
+      {
+        error_code: 429,
+        description: `Too Many Requests: retry after ${retryAfterSeconds}`,
+        retry_after: retryAfterSeconds,
+        ...(opts.chatId !== undefined ? { chatId: opts.chatId } : {}),
+      },
+      opts.times ?? 1,
+    );
   }
 
   /** The user blocks the bot: every send to this private chat answers 403. */
@@ -411,7 +422,7 @@ export class FakeTelegram extends EventEmitter {
     };
     try {
       if (token !== this.token) throw new ApiError(401, 'Unauthorized');
-      const fault = this.faults.get(method)?.shift();
+      const fault = this.takeFault(method, parsed.params);
       if (fault) {
         throw new ApiError(fault.error_code, fault.description, fault.retry_after !== undefined ? { retry_after: fault.retry_after } : undefined);
       }
@@ -426,6 +437,12 @@ export class FakeTelegram extends EventEmitter {
       this.record(call);
       this.answer(res, e);
     }
+  }
+
+  private takeFault(method: string, params: Json): Fault | undefined {
+    const list = this.faults.get(method);
+    const i = list?.findIndex((f) => f.chatId === undefined || String(f.chatId) === String(params.chat_id)) ?? -1;
+    return i >= 0 ? list!.splice(i, 1)[0] : undefined;
   }
 
   private record(call: ApiCall): void {

@@ -16,6 +16,8 @@ import { addDidWebhookRoute, addHealthRoutes } from '../../src/http/routes.js';
 import { startVideoWorker, type RunningWorker, type WorkerOptions } from '../../src/worker/worker.js';
 import type { AdapterRegistry } from '../../bots/adapter.js';
 import { freePort } from '../../src/redis/embedded.js';
+import { LogEventTap } from '../../src/ops/log-events.js';
+import { createOps, lateAdmissionGuard, type Ops, type OpsOptions } from '../../src/ops/wiring.js';
 
 export interface Harness {
   config: Config;
@@ -25,6 +27,10 @@ export interface Harness {
   worker: RunningWorker | undefined;
   logs: LogCapture;
   logger: Logger;
+  /** Every log line passes through it (metrics and Sentry listen to it). */
+  logTap: LogEventTap;
+  /** Present when started with `ops`. */
+  ops: Ops | undefined;
   prefix: string;
   dataDir: string;
   startWorker(opts?: WorkerOptions): RunningWorker;
@@ -42,6 +48,11 @@ export interface HarnessOptions {
   publicUrl?: boolean;
   /** Start the worker right away (default true). */
   worker?: boolean | WorkerOptions;
+  /**
+   * Operations (src/ops) wired like src/main/dev.ts: budget admission guard, /metrics,
+   * /admin/queues, and the worker's observer + onFinished. Default off.
+   */
+  ops?: boolean | Omit<OpsOptions, 'logTap'>;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -56,15 +67,24 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: 'debug',
     ...opts.env,
   });
-  const { logger, logs } = captureLogs('debug', Object.values(opts.env ?? {}).filter((v) => v.length >= 8));
+  const logTap = new LogEventTap();
+  const { logger, logs } = captureLogs('debug', Object.values(opts.env ?? {}).filter((v) => v.length >= 8), logTap);
+  const budgetGuard = opts.ops ? lateAdmissionGuard() : undefined;
+  const guards = [...(budgetGuard ? [budgetGuard] : []), ...(opts.services?.guards ?? [])];
   const services = createCoreServices(config, logger, {
     role: 'all',
     redisUrl: opts.redisUrl,
     retryBackoffMs: 200,
     ...(opts.services ?? {}),
+    ...(guards.length ? { guards } : {}),
   });
+  const ops = opts.ops
+    ? createOps(services, { role: 'all', defaultMetrics: false, ...(typeof opts.ops === 'object' ? opts.ops : {}), logTap })
+    : undefined;
+  if (ops) budgetGuard!.set(ops.admissionGuard);
   const http = createHttpServer(logger);
   addHealthRoutes(http, services.redis);
+  ops?.mountRoutes(http);
   addDidWebhookRoute(http, { queue: services.queue, secret: config.video.did.webhookSecret, logger });
   await opts.mount?.(services, http);
   const port = await http.listen(fixedPort, '127.0.0.1');
@@ -78,6 +98,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     worker: undefined,
     logs,
     logger,
+    logTap,
+    ops,
     prefix,
     dataDir,
     startWorker(wopts: WorkerOptions = {}) {
@@ -85,6 +107,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
         lockDuration: 5_000,
         stalledInterval: 2_000,
         slotRecheckMs: 500,
+        ...(ops ? ops.workerOptions() : {}),
         ...wopts,
       });
       h.worker = w;
@@ -93,6 +116,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async close() {
       await h.worker?.close(2_000);
       await http.close();
+      await ops?.close();
       await services.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -8,13 +8,19 @@ export interface LogCapture {
   events(name: string): Record<string, unknown>[];
 }
 
-export function captureLogs(level = 'info', secrets: string[] = []): { logger: Logger; logs: LogCapture } {
+export function captureLogs(
+  level = 'info',
+  secrets: string[] = [],
+  /** Also hand every chunk to this (e.g. src/ops LogEventTap, as src/main/boot.ts does). */
+  tap?: { write(chunk: string): void },
+): { logger: Logger; logs: LogCapture } {
   const lines: Record<string, unknown>[] = [];
   let raw = '';
   const sink = new Writable({
     write(chunk, _enc, cb) {
       const s = chunk.toString();
       raw += s;
+      tap?.write(s);
       for (const line of s.split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },

@@ -55,8 +55,6 @@ describe('Slack front door: request signatures', () => {
     const stale = Math.floor(Date.now() / 1000) - 6 * 60;
     const res = await t.slack.sendEvent(t.url, event, { timestamp: stale });
     expect(res.status).toBe(401);
-    const future = await t.slack.sendEvent(t.url, event, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
-    expect(future.status).toBe(401);
     expect(await jobCount()).toBe(before);
     expect(await t.h.services.records.get(jobIdFor(`slack:${t.slack.teamId}:${f.id}`))).toBeUndefined();
   });

@@ -1,0 +1,139 @@
+// A whole doc2video with the Telegram front door and adapter, pointed at the fake Bot API:
+// real grammY bot, real Redis, real worker, real pipeline steps. The video renderer is a test
+// double of the external provider (D-ID): it answers at once and hands back a tiny real MP4.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
+import { startHarness, type Harness } from './harness.js';
+import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
+import type { RenderRequest, VideoRenderer } from '../../pipeline/providers/types.js';
+import type { AdmissionGuard } from '../../src/queue/submit.js';
+import { startTelegramFrontDoor, telegramAdapterFor, type TelegramFrontDoor } from '../../bots/telegram/index.js';
+import type { TelegramAdapter, TelegramAdapterOptions } from '../../bots/telegram/adapter.js';
+
+export const CORPUS = '/work/shared/corpus/py-pdf';
+export const corpus = (name: string) => readFile(path.join(CORPUS, name));
+
+/** A 1-second H.264/AAC MP4 of a few KB, made once per machine with ffmpeg. */
+export async function tinyMp4(): Promise<Buffer> {
+  const file = path.join(tmpdir(), 'd2v-test-tiny-v1.mp4');
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.mp4`;
+    await promisify(execFile)('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', 'color=c=blue:s=160x120:d=1',
+      '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono',
+      '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart',
+      tmp,
+    ]);
+    const { rename } = await import('node:fs/promises');
+    await rename(tmp, file);
+  }
+  return readFile(file);
+}
+
+export type RenderDouble = VideoRenderer & {
+  creates: RenderRequest[];
+  statusCalls: number;
+  /** Hold renders "pending" from now on / let them finish. */
+  hold(): void;
+  release(): void;
+};
+
+/** The external video provider, answering at once (or holding renders "pending" until released). */
+export function renderDouble(opts: { video: Buffer; hold?: boolean; durationSeconds?: number }): RenderDouble {
+  let held = opts.hold ?? false;
+  const double: RenderDouble = {
+    name: 'd-id',
+    creates: [],
+    statusCalls: 0,
+    hold() {
+      held = true;
+    },
+    release() {
+      held = false;
+    },
+    async create(req, ctx) {
+      double.creates.push(req);
+      return { id: `tlk_${ctx.jobId}` };
+    },
+    async findExisting() {
+      return undefined;
+    },
+    async status(id) {
+      double.statusCalls++;
+      if (held) return { state: 'pending', raw: 'started' };
+      return { state: 'done', resultUrl: `https://d-id.example/results/${id}.mp4`, durationSeconds: opts.durationSeconds ?? 1 };
+    },
+    async download() {
+      return Readable.from([opts.video]);
+    },
+  };
+  return double;
+}
+
+export interface TelegramRig {
+  fake: FakeTelegram;
+  h: Harness;
+  door: TelegramFrontDoor | undefined;
+  renderer: RenderDouble;
+  secret: string;
+  close(): Promise<void>;
+}
+
+export async function startTelegramRig(opts: {
+  redisUrl: string;
+  mode: 'webhook' | 'polling';
+  env?: Record<string, string>;
+  hold?: boolean;
+  fake?: FakeTelegramOptions;
+  adapter?: Partial<Pick<TelegramAdapterOptions, 'maxUploadBytes' | 'editIntervalMs' | 'chatActionEveryMs'>>;
+  worker?: boolean;
+  guards?: AdmissionGuard[];
+}): Promise<TelegramRig> {
+  const fake = await FakeTelegram.start(opts.fake);
+  const renderer = renderDouble({ video: await tinyMp4(), ...(opts.hold ? { hold: true } : {}) });
+  const secret = 'wh_secret-Test_0123456789';
+  let door: TelegramFrontDoor | undefined;
+  let adapter: TelegramAdapter | undefined;
+  const h = await startHarness({
+    redisUrl: opts.redisUrl,
+    publicUrl: opts.mode === 'webhook',
+    env: {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      ...(opts.mode === 'webhook' ? { TELEGRAM_WEBHOOK_SECRET: secret } : {}),
+      RATE_LIMIT_MAX: '20',
+      ...opts.env,
+    },
+    services: { writer: createLocalScriptWriter(), renderer, ...(opts.guards ? { guards: opts.guards } : {}) },
+    mount: async (services, http) => {
+      door = await startTelegramFrontDoor(services, http);
+    },
+    adapters: (services) => {
+      adapter = telegramAdapterFor(services, opts.adapter)!;
+      return { telegram: adapter };
+    },
+    worker: opts.worker ?? true,
+  });
+  return {
+    fake,
+    h,
+    get door() {
+      return door;
+    },
+    renderer,
+    secret,
+    async close() {
+      await door?.stop();
+      await h.close();
+      await adapter?.close();
+      await fake.close();
+    },
+  };
+}
