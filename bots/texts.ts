@@ -189,3 +189,24 @@ export function sendPdfHintText(locale: Locale, where: 'private' | 'group'): str
 export function failedProgressText(locale: Locale, code: ErrorCode): string {
   return locale === 'ar' ? `${RLM}✖ توقّف: ${code}` : `✖ Stopped: ${code}`;
 }
+
+/** The command menu a chat client shows (Telegram's setMyCommands), per language. */
+export function commandMenu(locale: Locale): { command: string; description: string }[] {
+  const d =
+    locale === 'ar'
+      ? {
+          help: 'ما يفعله البوت وحدوده',
+          status: 'مهامك وحالتها',
+          cancel: 'إلغاء مهمة: ‎/cancel <id>',
+          avatar: 'اختيار مقدّم الفيديو',
+          video: 'ردّ بها على ملف PDF في مجموعة',
+        }
+      : {
+          help: 'What the bot does, and its limits',
+          status: 'Your jobs and where they are',
+          cancel: 'Stop a job: /cancel <id>',
+          avatar: 'Choose the presenter',
+          video: 'Reply to a PDF in a group to make its video',
+        };
+  return (['help', 'status', 'cancel', 'avatar', 'video'] as const).map((command) => ({ command, description: d[command] }));
+}

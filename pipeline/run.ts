@@ -110,7 +110,7 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
         break;
       }
       case 'extract': {
-        const extracted = await extractStep(job.data.checkpoint.fetch!, { logger, jobId: job.id });
+        const extracted = await extractStep(job.data.checkpoint.fetch!, { logger, jobId: job.id, signal: job.signal });
         await job.saveCheckpoint({ extract: extracted });
         break;
       }

@@ -9,8 +9,11 @@ export interface PostedMessage {
 }
 
 const PENDING = 'pending';
-/** A claimant that crashed between claim and post frees the claim after this long. */
-const CLAIM_TTL_SECONDS = 30;
+/**
+ * A claimant that crashed between claim and post frees the claim after this long. Longer than a
+ * post can take with its retries (SLACK_RETRY_POLICY), so a slow post is not mistaken for a crash.
+ */
+const CLAIM_TTL_SECONDS = 120;
 
 export class ProgressMessages {
   constructor(

@@ -4,7 +4,8 @@ import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
 import { UserPreferences } from '../../src/jobs/preferences.js';
 import { cancelJob } from '../../src/queue/cancel.js';
-import { createTelegramApi } from './api.js';
+import { createTelegramApi, describeTelegramError } from './api.js';
+import { commandMenu } from '../texts.js';
 import { createTelegramAdapter, type TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
 import { createTelegramBot } from './bot.js';
 import type { TelegramFrontDeps } from './handlers.js';
@@ -66,6 +67,13 @@ export async function startTelegramFrontDoor(
   });
   // getMe once: the bot's username is needed to recognise "/video@us" and "@us" in groups.
   await bot.init();
+  // The command menu, in English and Arabic. Cosmetic: a failure here must not stop the bot.
+  await Promise.all([
+    bot.api.setMyCommands(commandMenu('en')),
+    bot.api.setMyCommands(commandMenu('ar'), { language_code: 'ar' }),
+  ]).catch((err: unknown) => {
+    deps.logger.warn({ event: 'telegram_commands_not_set', err: describeTelegramError(err) }, 'could not set the command menu');
+  });
 
   if (mode === 'webhook') {
     mountTelegramWebhook(http, bot, { secret: config.telegram.webhookSecret!, logger: deps.logger });

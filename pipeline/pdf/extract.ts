@@ -5,9 +5,11 @@
 // Why a child process and not a worker_thread: resourceLimits.maxOldGenerationSizeMb only bounds
 // the V8 heap. pdfjs decodes streams into ArrayBuffers, which live outside that heap, so a
 // FlateDecode bomb in a worker_thread grows the *shared* process memory until the kernel kills
-// everything (or V8 aborts the whole process on a failed allocation). A child process has its own
-// address space: we can measure its RSS, SIGKILL it, and the OOM killer picks it, not us. It also
-// gets an environment without our API keys. Cost: ~100 ms to start node (more under tsx in dev).
+// everything (tried: with maxOldGenerationSizeMb 256 the process passed 3 GB RSS). A child process
+// has its own address space: we measure its RSS, SIGKILL it, and the OOM killer would pick it, not
+// us. It also gets an environment without our API keys. Cost: ~0.3 s per file to start node and
+// load pdfjs (~0.7 s from TypeScript source). The RSS watchdog needs Linux /proc; elsewhere only
+// the V8 heap limit and the deadline apply.
 import { fork, type ChildProcess } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

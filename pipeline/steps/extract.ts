@@ -1,8 +1,10 @@
 // Step 2: the text of the PDF, checked (encrypted, corrupt, scanned, too short, gibberish) and
-// with its language, parsed in a worker thread so a hostile file cannot hurt this process.
+// with its language. Parsing runs in a child process with a time and memory budget, so a
+// hostile file cannot hurt this worker.
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import type { Logger } from '../../src/logger.js';
+import { isJobError } from '../../src/errors.js';
 import type { ExtractResult, FetchResult } from '../job.js';
 import { extractPdf, type ExtractOptions } from '../pdf/extract.js';
 
@@ -13,24 +15,37 @@ const parseSlots = pLimit(Math.max(1, availableParallelism()));
 
 export async function extractStep(
   fetch: FetchResult,
-  deps: { logger: Logger; jobId: string; options?: ExtractOptions },
+  deps: { logger: Logger; jobId: string; signal?: AbortSignal; options?: ExtractOptions },
 ): Promise<ExtractResult> {
   const queuedAt = Date.now();
   return parseSlots(async () => {
     const started = Date.now();
-    const result = await extractPdf({ path: fetch.localPath }, deps.options);
-    deps.logger.info(
-      {
-        event: 'pdf_extracted',
-        jobId: deps.jobId,
-        pages: result.pages,
-        chars: result.chars,
-        language: result.language,
-        duration_ms: Date.now() - started,
-        queued_ms: started - queuedAt,
-      },
-      'PDF text extracted',
-    );
-    return result;
+    try {
+      const result = await extractPdf(
+        { path: fetch.localPath },
+        { ...deps.options, ...(deps.signal ? { signal: deps.signal } : {}) },
+      );
+      deps.logger.info(
+        {
+          event: 'pdf_extracted',
+          jobId: deps.jobId,
+          pages: result.pages,
+          chars: result.chars,
+          language: result.language,
+          duration_ms: Date.now() - started,
+          queued_ms: started - queuedAt,
+        },
+        'PDF text extracted',
+      );
+      return result;
+    } catch (err) {
+      if (isJobError(err)) {
+        deps.logger.info(
+          { event: 'pdf_rejected', jobId: deps.jobId, code: err.code, reason: err.message, duration_ms: Date.now() - started },
+          'PDF refused',
+        );
+      }
+      throw err;
+    }
   });
 }

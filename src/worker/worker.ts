@@ -61,7 +61,7 @@ export function startVideoWorker(services: CoreServices, adapters: AdapterRegist
   });
 
   const worker = new Worker<VideoJobData, VideoJobResult>(VIDEO_QUEUE, processor, {
-    connection: services.bullRedis.duplicate(),
+    connection: services.bullRedis,
     prefix,
     concurrency: opts.concurrency ?? config.workerConcurrency,
     lockDuration: opts.lockDuration ?? 30_000,

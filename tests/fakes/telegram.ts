@@ -350,6 +350,11 @@ export class FakeTelegram extends EventEmitter {
 
   // ---------------------------------------------------------------- what the bot did
 
+  /** Updates queued for getUpdates and not yet confirmed by a later offset. */
+  pendingUpdateIds(): number[] {
+    return this.pendingUpdates.map((u) => Number(u.update_id));
+  }
+
   callsOf(method: string): ApiCall[] {
     return this.calls.filter((c) => c.method === method);
   }

@@ -8,6 +8,7 @@ import { createInstantRenderer, type InstantRenderer } from '../fakes/instant-re
 import { startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/app.js';
 import { createSlackAdapterFor } from '../../bots/slack/adapter.js';
 import type { WorkerOptions } from '../../src/worker/worker.js';
+import type { AdmissionGuard } from '../../src/queue/submit.js';
 
 export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
 export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';
@@ -29,6 +30,7 @@ export async function startSlackTestbed(opts: {
   redisUrl: string;
   env?: Record<string, string>;
   worker?: boolean | WorkerOptions;
+  guards?: AdmissionGuard[];
 }): Promise<SlackTestbed> {
   const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET });
   await slack.start();
@@ -44,7 +46,7 @@ export async function startSlackTestbed(opts: {
       VIDEO_PROVIDER: 'local',
       ...opts.env,
     },
-    services: { renderer },
+    services: { renderer, ...(opts.guards ? { guards: opts.guards } : {}) },
     // The worker's adapter has its own WebClient, as in the worker process.
     adapters: (services) => ({ slack: createSlackAdapterFor(services) }),
     mount: async (services, http) => {

@@ -81,6 +81,7 @@ export interface TelegramRig {
   fake: FakeTelegram;
   h: Harness;
   door: TelegramFrontDoor | undefined;
+  /** The instant provider double (unused when another renderer was passed). */
   renderer: RenderDouble;
   secret: string;
   close(): Promise<void>;
@@ -95,9 +96,12 @@ export async function startTelegramRig(opts: {
   adapter?: Partial<Pick<TelegramAdapterOptions, 'maxUploadBytes' | 'editIntervalMs' | 'chatActionEveryMs'>>;
   worker?: boolean;
   guards?: AdmissionGuard[];
+  /** Another video provider (e.g. the offline one) instead of the instant double. */
+  renderer?: VideoRenderer;
 }): Promise<TelegramRig> {
   const fake = await FakeTelegram.start(opts.fake);
-  const renderer = renderDouble({ video: await tinyMp4(), ...(opts.hold ? { hold: true } : {}) });
+  const double = renderDouble({ video: await tinyMp4(), ...(opts.hold ? { hold: true } : {}) });
+  const renderer = opts.renderer ?? double;
   const secret = 'wh_secret-Test_0123456789';
   let door: TelegramFrontDoor | undefined;
   let adapter: TelegramAdapter | undefined;
@@ -127,7 +131,7 @@ export async function startTelegramRig(opts: {
     get door() {
       return door;
     },
-    renderer,
+    renderer: double,
     secret,
     async close() {
       await door?.stop();

@@ -12,6 +12,7 @@ import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { createTestAdapter } from '../../bots/test/adapter.js';
 import { countingRenderer, countingScriptWriter, paidCalls } from '../fakes/counting-providers.js';
 import type { SubmitRequest } from '../../src/queue/submit.js';
+import type { CallContext } from '../../pipeline/providers/types.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
 
@@ -122,7 +123,7 @@ describe('budget refusals end to end', () => {
     h = undefined;
   });
 
-  async function setup(env: Record<string, string>, opts: { during?: Parameters<typeof countingScriptWriter>[0]['during']; worker?: boolean } = {}) {
+  async function setup(env: Record<string, string>, opts: { during?: (ctx: CallContext) => Promise<void>; worker?: boolean } = {}) {
     const writer = countingScriptWriter(opts.during ? { during: opts.during } : {});
     const renderer = countingRenderer();
     let adapter!: ReturnType<typeof createTestAdapter>;

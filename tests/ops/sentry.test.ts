@@ -95,6 +95,9 @@ describe('initSentry', () => {
     const all = received.join('\n');
     expect(all).not.toContain(OPENROUTER_KEY);
     expect(all).not.toContain(BOT_TOKEN);
+    // Not even mangled (digits rewritten for grouping) pieces of them.
+    expect(all).not.toContain('abcdef-secret');
+    expect(all).not.toContain('AAHdqTcvCH');
     expect(all).toContain('[redacted]');
     expect(all).toContain('job_failed at render: socket hang up calling [redacted]');
     expect(all).toContain('"jobId":"abc123"');

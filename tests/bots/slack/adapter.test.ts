@@ -237,6 +237,25 @@ describe('Slack adapter', () => {
     expect(adapter.maxUploadBytes).toBe(SLACK_MAX_UPLOAD_BYTES);
   });
 
+  it('posts a download link instead when the video is above Slack’s upload limit', async () => {
+    const dm = slack.im(user);
+    const m = slack.userMessage(dm, user, '');
+    const ctx = context({ kind: 'slack', fileId: 'F0L' }, dm, m.ts);
+    const uploadsBefore = slack.uploads.length;
+    const sent = await adapter.deliverVideo(ctx, {
+      path: '/nonexistent.mp4',
+      bytes: SLACK_MAX_UPLOAD_BYTES + 1,
+      fileName: 'huge.mp4',
+      title: 'Huge',
+      linkUrl: 'https://videos.example/huge.mp4',
+    });
+    expect(sent).toEqual({ as: 'link' });
+    expect(slack.uploads.length).toBe(uploadsBefore);
+    const replies = slack.thread(dm, m.ts).filter((x) => x.bot);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toContain('https://videos.example/huge.mp4');
+  });
+
   it('posts a failure in the thread with its code', async () => {
     const dm = slack.im(user);
     const m = slack.userMessage(dm, user, '');

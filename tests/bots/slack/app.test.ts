@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 import { slackSignature } from '../../fakes/slack.js';
 import { SLACK_SIGNING_SECRET, smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
 import { jobIdFor } from '../../../src/queue/video-queue.js';
+import { readFileSync } from 'node:fs';
+import { SLACK_EVENTS_PATH } from '../../../bots/slack/app.js';
 
 describe('Slack front door: request signatures', () => {
   let t: SlackTestbed;
@@ -81,5 +83,23 @@ describe('Slack front door: request signatures', () => {
     expect(await jobCount()).toBe(before + 1);
     const rec = await t.h.services.records.get(jobIdFor(`slack:${t.slack.teamId}:${f.id}`));
     expect(rec).toMatchObject({ platform: 'slack', userKey: `slack:${t.slack.teamId}:${user}`, state: 'queued' });
+  });
+});
+
+describe('slack/manifest.yml', () => {
+  const manifest = readFileSync(new URL('../../../slack/manifest.yml', import.meta.url), 'utf8');
+
+  it('sends the slash command, the events and the interactivity to the path the app serves', () => {
+    const urls = [...manifest.matchAll(/^\s*(?:url|request_url): (\S+)$/gm)].map((m) => m[1]!);
+    expect(urls).toHaveLength(3);
+    for (const u of urls) expect(new URL(u).pathname).toBe(SLACK_EVENTS_PATH);
+    expect(manifest).toMatch(/- command: \/doc2video$/m);
+  });
+
+  it('asks for the scopes the app uses, and subscribes to the message events it handles', () => {
+    for (const scope of ['chat:write', 'commands', 'files:read', 'files:write', 'im:history', 'channels:history', 'users:read']) {
+      expect(manifest).toMatch(new RegExp(`^\\s*- ${scope}\\b`, 'm'));
+    }
+    for (const event of ['message.im', 'message.channels']) expect(manifest).toMatch(new RegExp(`^\\s*- ${event}$`, 'm'));
   });
 });

@@ -6,6 +6,8 @@ import { waitFor } from '../../helpers/harness.js';
 import { smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
 import { jobIdFor } from '../../../src/queue/video-queue.js';
 import { doneText } from '../../../bots/texts.js';
+import { JobError } from '../../../src/errors.js';
+import type { AdmissionGuard } from '../../../src/queue/submit.js';
 
 describe('Slack file_share events', () => {
   let t: SlackTestbed;
@@ -133,5 +135,49 @@ describe('Slack file_share events', () => {
     expect(told).toHaveLength(1);
     expect(told[0]!.text).toContain('RATE_LIMITED');
     expect(t.slack.thread(channel, m.ts).some((x) => x.text.includes('RATE_LIMITED'))).toBe(false);
+  });
+});
+
+describe('Slack file_share events when the job cannot be stored', () => {
+  let t: SlackTestbed;
+  let storeFailures = 1;
+  // Admission guards run inside submit(): one stands in for a Redis outage, one for the budget.
+  const guard: AdmissionGuard = async (req) => {
+    if (req.requester.userId === 'U0BROKEN01' && storeFailures-- > 0) throw new Error('connection to Redis lost');
+    if (req.requester.userId === 'U0BUDGET01') throw new JobError('BUDGET_EXCEEDED');
+  };
+
+  beforeAll(async () => {
+    t = await startSlackTestbed({ redisUrl: inject('redisUrl'), worker: false, guards: [guard] });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 500 so that Slack redelivers, and the redelivery makes the job', async () => {
+    const user = t.slack.addUser('U0BROKEN01', 'en-US');
+    const dm = t.slack.im(user);
+    const f = t.slack.addFile({ name: 'crazyones.pdf', bytes: smallPdf(), user });
+    const event = t.slack.fileShareEvent(t.slack.userMessage(dm, user, '', { files: [f.id] }));
+    const jobId = jobIdFor(`slack:${t.slack.teamId}:${f.id}`);
+
+    expect((await t.slack.sendEvent(t.url, event)).status).toBe(500);
+    expect(await t.h.services.records.get(jobId)).toBeUndefined();
+    expect((await t.slack.sendEvent(t.url, event, { retryNum: 1 })).status).toBe(200);
+    expect(await t.h.services.records.get(jobId)).toMatchObject({ state: 'queued' });
+    expect(await t.h.services.queue.getJob(jobId)).toBeDefined();
+  });
+
+  it('a refusal by an admission guard (budget) is answered in the thread with its code, and no job', async () => {
+    const user = t.slack.addUser('U0BUDGET01', 'en-US');
+    const dm = t.slack.im(user);
+    const f = t.slack.addFile({ name: 'crazyones.pdf', bytes: smallPdf(), user });
+    const m = t.slack.userMessage(dm, user, '', { files: [f.id] });
+    expect((await t.slack.sendEvent(t.url, t.slack.fileShareEvent(m))).status).toBe(200);
+    await t.door.idle();
+    const replies = t.slack.thread(dm, m.ts).filter((x) => x.bot);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toContain('BUDGET_EXCEEDED');
+    expect(await t.h.services.records.get(jobIdFor(`slack:${t.slack.teamId}:${f.id}`))).toBeUndefined();
   });
 });

@@ -23,7 +23,7 @@ describe('extractStep', { timeout: 200_000 }, () => {
     const r = await extractStep({ sha256: 'x', bytes: 1, localPath: path }, { logger, jobId: 'job-1', options });
     expect(r.pages).toBe(2);
     const [line] = logs.events('pdf_extracted');
-    expect(line).toMatchObject({ jobId: 'job-1', pages: 2, pages_parsed: 2, chars: r.chars, language: 'en' });
+    expect(line).toMatchObject({ jobId: 'job-1', pages: 2, chars: r.chars, language: 'en' });
     expect(line!.duration_ms).toEqual(expect.any(Number));
   });
 
