@@ -43,7 +43,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedisServer(
-  options: { dir: string; persistence?: boolean; port?: number } = { dir: '.data/redis' },
+  options: { dir: string; persistence?: boolean; port?: number; appendFsync?: 'always' | 'everysec' } = { dir: '.data/redis' },
 ): Promise<RedisServerHandle> {
   const bin = findRedisServer();
   const port = options.port ?? (await freePort());
@@ -55,6 +55,7 @@ export async function startRedisServer(
     '--dir', dir,
     '--save', '',
     '--appendonly', options.persistence ? 'yes' : 'no',
+    '--appendfsync', options.appendFsync ?? 'everysec',
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
     '--logfile', '',

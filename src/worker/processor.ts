@@ -82,12 +82,21 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
         );
         throw jobErr;
       }
-      logger.error({ event: 'job_failed', code: jobErr.code, err: jobErr.message, step: currentStep(job) }, 'job failed');
-      await notifyFailure(deps, job, jobErr, logger);
-      await settle(deps, job, 'failed', jobErr.code);
+      await failJob(deps, job, jobErr);
       throw new UnrecoverableError(`${jobErr.code}: ${jobErr.message}`);
     }
   };
+}
+
+/**
+ * A job's final failure: log it with its code, tell the user, settle its bookkeeping. Also used
+ * for a job BullMQ failed outside the processor (stalled too often after repeated crashes).
+ */
+export async function failJob(deps: ProcessorDeps, job: Job<VideoJobData, VideoJobResult>, jobErr: JobError): Promise<void> {
+  const logger = deps.logger.child({ jobId: job.id });
+  logger.error({ event: 'job_failed', code: jobErr.code, err: jobErr.message, step: currentStep(job) }, 'job failed');
+  await notifyFailure(deps, job, jobErr, logger);
+  await settle(deps, job, 'failed', jobErr.code);
 }
 
 function classify(err: unknown): JobError {

@@ -7,7 +7,8 @@ import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
 import type { PipelineObserver } from '../../pipeline/run.js';
 import { VIDEO_QUEUE } from '../queue/video-queue.js';
 import { cancelChannel, isCancelled } from '../queue/cancel.js';
-import { createVideoProcessor } from './processor.js';
+import { JobError } from '../errors.js';
+import { createVideoProcessor, failJob, type ProcessorDeps } from './processor.js';
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -41,7 +42,7 @@ export function startVideoWorker(services: CoreServices, adapters: AdapterRegist
     },
   };
 
-  const processor = createVideoProcessor({
+  const processorDeps: ProcessorDeps = {
     logger,
     adapters,
     writer: services.writer,
@@ -58,7 +59,8 @@ export function startVideoWorker(services: CoreServices, adapters: AdapterRegist
     limits: services.limits,
     ...(opts.slotRecheckMs ? { slotRecheckMs: opts.slotRecheckMs } : {}),
     ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
-  });
+  };
+  const processor = createVideoProcessor(processorDeps);
 
   const worker = new Worker<VideoJobData, VideoJobResult>(VIDEO_QUEUE, processor, {
     connection: services.bullRedis,
@@ -66,12 +68,16 @@ export function startVideoWorker(services: CoreServices, adapters: AdapterRegist
     concurrency: opts.concurrency ?? config.workerConcurrency,
     lockDuration: opts.lockDuration ?? 30_000,
     stalledInterval: opts.stalledInterval ?? 30_000,
-    // A job whose worker died mid-step resumes from its checkpoint; two stalls in a row fail it.
-    maxStalledCount: opts.maxStalledCount ?? 2,
+    // A job whose worker died mid-step resumes from its checkpoint; checkpoints make a re-run cheap, so tolerate a few crashes in a row before giving up.
+    maxStalledCount: opts.maxStalledCount ?? 5,
   });
   worker.on('error', (err) => logger.error({ event: 'worker_error', err: err.message }, 'worker error'));
   worker.on('failed', (job, err) => {
     if (!job) logger.error({ event: 'worker_job_lost', err: err.message }, 'a job failed without a job object');
+    // BullMQ fails a job that stalled too often without calling our processor: tell the user.
+    else if (/stalled/i.test(err.message)) {
+      void failJob(processorDeps, job, new JobError('INTERNAL', err.message)).catch(() => {});
+    }
   });
 
   // /cancel from a web process: abort the job's in-flight work if this worker holds it.

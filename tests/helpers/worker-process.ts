@@ -20,10 +20,9 @@ const running = startVideoWorker(
     slotRecheckMs: Number(env.TEST_SLOT_RECHECK_MS ?? 30_000),
   },
 );
-await running.worker.waitUntilReady();
-logger.info({ event: 'worker_started', pid: process.pid }, 'test worker started');
-
 onShutdown(logger, async () => {
   await running.close(Number(env.TEST_CLOSE_MS ?? 25_000));
   await services.close();
 });
+await running.worker.waitUntilReady();
+logger.info({ event: 'worker_started', pid: process.pid }, 'test worker started');
