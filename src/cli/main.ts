@@ -17,6 +17,7 @@ import { createCliAdapter } from '../../bots/cli/adapter.js';
 import type { StepName } from '../../pipeline/job.js';
 import { checkPdf } from './check.js';
 import { createTerminalReporter } from './progress.js';
+import { checkTools, missingToolMessage } from '../tools/check-tools.js';
 
 const USAGE = `Usage:
   doc2video <file.pdf> [--out out.mp4] [--avatar ${AVATAR_STYLES.join('|')}] [--language xx]
@@ -75,10 +76,22 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
+/** The offline renderer needs OS tools: say which package to install before any work starts. */
+function missingTools(config: Config): string[] {
+  if (config.video.provider !== 'local') return [];
+  return checkTools(['ffmpeg', 'ffprobe', 'espeak-ng']).missing.map((m) => missingToolMessage(m.tool, m.debianPackage));
+}
+
 async function runThroughQueue(
   config: Config,
   o: { file: string; out: string; stopAfter: StepName | undefined; json: boolean; avatar?: AvatarStyle; language?: string },
 ): Promise<number> {
+  const missing = o.stopAfter === 'script' ? [] : missingTools(config);
+  if (missing.length > 0) {
+    for (const m of missing) process.stderr.write(`doc2video: ${m}\n`);
+    process.stderr.write('doc2video: (no DID_API_KEY is set, so videos are rendered offline with these tools)\n');
+    return 2;
+  }
   // Logs go to a file so the terminal shows progress, not JSON.
   const logFile = path.resolve(config.dataDir, 'doc2video.log');
   const logger = createLogger(
