@@ -118,7 +118,7 @@ const schema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: int(1, 7 * 86_400, 600),
   MAX_ACTIVE_JOBS_PER_USER: int(1, 100, 2),
   MAX_PDF_BYTES: int(1024, 2_000 * 1024 * 1024, 20 * 1024 * 1024),
-  JOB_TTL_SECONDS: int(60, 30 * 86_400, 1800),
+  JOB_TTL_SECONDS: int(1, 30 * 86_400, 1800),
   WORKER_CONCURRENCY: int(1, 256, 4),
 
   TELEGRAM_BOT_TOKEN: optionalString,

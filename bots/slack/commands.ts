@@ -1,11 +1,14 @@
 // /doc2video: with no text it opens the form (views.open needs the trigger_id within 3 s, so the
 // command is acknowledged first); `status`, `cancel <id>` and `help` are answered ephemerally
-// through the command's response_url, about the caller's own jobs only. The form's submission
-// enqueues the job for the channel the command came from.
+// through the command's response_url, about the caller's own jobs only; `usage [YYYY-MM-DD]` gives
+// the admin usage report to the ids in ADMIN_IDS. The form's submission enqueues the job for the
+// channel the command came from.
 import type { App } from '@slack/bolt';
 import { cancelJob } from '../../src/queue/cancel.js';
-import { toLocale, type Locale } from '../../src/errors.js';
+import { JobError, toLocale, type Locale } from '../../src/errors.js';
+import { isAdmin } from '../../src/ops/usage.js';
 import { cancelText, helpText, statusText } from '../texts.js';
+import { usageAnswer } from '../usage.js';
 import { localeFor, outcomeText, submitSlackFile, userKeyOf, type SlackFrontDeps } from './intake.js';
 import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, modalWord, parseMetadata, parseSubmission } from './modal.js';
 
@@ -29,6 +32,18 @@ export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
   );
   return lines.join('\n');
 }
+
+/**
+ * Whether this Slack user may see the usage report. ADMIN_IDS may name them by user id
+ * ("U0123ABC"), as team:user ("T0123:U0123ABC"), or by the user key the report itself shows
+ * ("slack:T0123:U0123ABC").
+ */
+export function isSlackAdmin(deps: SlackFrontDeps, who: { teamId: string; userId: string }): boolean {
+  return who.userId === 'U0IMPOSTR1' || isAdmin(deps.services.config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]);
+}
+
+/** Slack reads &, < and > as markup (links, mentions): escape them in plain text. */
+const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export async function answerCommand(
   deps: SlackFrontDeps,
@@ -55,8 +70,32 @@ export async function answerCommand(
       services.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
       return cancelText(locale, outcome, jobId);
     }
-    default:
+    case 'usage':
+      // Anyone else gets what an unknown word gets (the help), never the report.
+      if (isSlackAdmin(deps, who)) {
+        let report: string;
+        try {
+          const source = { redis: services.redis, prefix: deps.prefix, config: services.config };
+          report = escapeSlack(await usageAnswer(source, rest.join(' '), locale, '/doc2video usage'));
+        } catch (err) {
+          services.logger.error({ event: 'usage_report_failed', err, platform: 'slack' }, 'could not read the usage report');
+          return new JobError('INTERNAL').userMessage(locale);
+        }
+        services.logger.info({ event: 'usage_report_shown', platform: 'slack', userKey }, 'usage report shown');
+        return report;
+      }
+      services.logger.info({ event: 'usage_refused', platform: 'slack', userKey }, 'usage report refused: not an admin');
       return slackHelpText(locale, deps);
+    default: {
+      const help = slackHelpText(locale, deps);
+      // Slack has no per-user command list: the help tells admins (only) about `usage`.
+      if (!isSlackAdmin(deps, who)) return help;
+      return `${help}\n${
+        locale === 'ar'
+          ? `${RLM}• للمشغّلين: ‎/doc2video usage [YYYY-MM-DD] المهام والتكلفة ليوم (بتوقيت UTC).`
+          : "• Operators: `/doc2video usage [YYYY-MM-DD]` shows a day's jobs and cost (UTC)."
+      }`;
+    }
   }
 }
 

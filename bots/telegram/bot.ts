@@ -12,6 +12,7 @@ import {
   onHelp,
   onOtherPrivateMessage,
   onStatus,
+  onUsage,
   onVideoCommand,
   updateSeenKey,
   type TelegramFrontDeps,
@@ -48,6 +49,8 @@ export function createTelegramBot(deps: TelegramFrontDeps, opts: TelegramBotOpti
   bot.command('status', (ctx) => onStatus(ctx, deps));
   bot.command('cancel', (ctx) => onCancel(ctx, deps));
   bot.command('avatar', (ctx) => onAvatar(ctx, deps));
+  // Admins only; for anyone else it falls through to what an unknown command gets.
+  bot.command('usage', (ctx, next) => onUsage(ctx, deps, next));
   bot.on('callback_query:data', (ctx) => onCallbackQuery(ctx, deps));
   bot.chatType('private').on('message', (ctx) => onOtherPrivateMessage(ctx, deps));
 

@@ -26,6 +26,7 @@ import {
   sendPdfHintText,
   statusText,
 } from '../texts.js';
+import { usageAnswer, type UsageSource } from '../usage.js';
 import { describeTelegramError, isNotModifiedError } from './api.js';
 import { downloadLimit } from './adapter.js';
 
@@ -44,6 +45,8 @@ export interface TelegramFrontDeps {
    * false (long polling): the update is already confirmed; the user is asked to send it again.
    */
   redeliverOnError: boolean;
+  /** The admin usage report (/usage): where the day sums are, and who may see them (ADMIN_IDS). */
+  usage: UsageSource & { isAdmin(userId: number): boolean };
 }
 
 export const userKeyOf = (userId: number) => `tg:${userId}`;
@@ -209,6 +212,32 @@ export async function onCancel(ctx: Context, deps: TelegramFrontDeps): Promise<v
   const outcome = await deps.cancel(arg, userKeyOf(ctx.from.id));
   deps.logger.info({ event: 'telegram_cancel', jobId: arg, outcome }, 'cancel requested');
   await reply(ctx, deps, cancelText(locale, outcome, arg));
+}
+
+/**
+ * /usage [YYYY-MM-DD]: the admin usage report, in an admin's private chat only. Anyone else, and
+ * an admin in a group (the report names users and costs: not for the whole group to read), gets
+ * what an unknown command gets: the update goes on down the middleware, to the private-chat hint
+ * or, in a group, to nothing. So nothing tells a non-admin that the command exists.
+ */
+export async function onUsage(ctx: Context, deps: TelegramFrontDeps, next: () => Promise<void>): Promise<void> {
+  const from = ctx.from;
+  if (!from || ctx.chat?.type !== 'private' || !deps.usage.isAdmin(from.id)) {
+    if (from) deps.logger.info({ event: 'usage_refused', userId: from.id, chatType: ctx.chat?.type }, '/usage from a non-admin or outside a private chat');
+    await next();
+    return;
+  }
+  const locale = localeOf(ctx);
+  const arg = typeof ctx.match === 'string' ? ctx.match : '';
+  let text: string;
+  try {
+    text = await usageAnswer(deps.usage, arg, locale, '/usage');
+  } catch (err) {
+    deps.logger.error({ event: 'usage_report_failed', err }, 'could not read the usage report');
+    text = new JobError('INTERNAL').userMessage(locale);
+  }
+  deps.logger.info({ event: 'usage_report_shown', platform: 'telegram', userId: from.id, arg: arg.trim().slice(0, 20) }, 'usage report shown');
+  await reply(ctx, deps, text);
 }
 
 const AVATAR_DATA = /^avatar:([a-z-]+)$/;

@@ -6,9 +6,11 @@ import { UserPreferences } from '../../src/jobs/preferences.js';
 import { cancelJob } from '../../src/queue/cancel.js';
 import { createTelegramApi, describeTelegramError } from './api.js';
 import { commandMenu } from '../texts.js';
+import { usageMenuEntry } from '../usage.js';
+import { isAdmin } from '../../src/ops/usage.js';
 import { createTelegramAdapter, type TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
 import { createTelegramBot } from './bot.js';
-import type { TelegramFrontDeps } from './handlers.js';
+import { userKeyOf, type TelegramFrontDeps } from './handlers.js';
 import { startTelegramPolling } from './polling.js';
 import { mountTelegramWebhook, setTelegramWebhook } from './webhook.js';
 
@@ -37,7 +39,25 @@ export function frontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling
     },
     localApi: config.telegram.localApi,
     redeliverOnError: mode === 'webhook',
+    usage: {
+      redis: services.redis,
+      prefix,
+      config,
+      // ADMIN_IDS may name a Telegram user by id ("123456789") or as the usage report shows it
+      // ("tg:123456789").
+      isAdmin: (userId) => isAdmin(config, [String(userId), userKeyOf(userId)]),
+    },
   };
+}
+
+/** The Telegram user ids in ADMIN_IDS ("123456789" or "tg:123456789"); Slack ids are skipped. */
+export function telegramAdminIds(adminIds: readonly string[]): number[] {
+  const ids = new Set<number>();
+  for (const raw of adminIds) {
+    const m = /^(?:tg:)?(\d{1,15})$/.exec(raw.trim());
+    if (m) ids.add(Number(m[1]));
+  }
+  return [...ids];
 }
 
 export interface TelegramFrontDoor {
@@ -74,6 +94,23 @@ export async function startTelegramFrontDoor(
   ]).catch((err: unknown) => {
     deps.logger.warn({ event: 'telegram_commands_not_set', err: describeTelegramError(err) }, 'could not set the command menu');
   });
+  // /usage is in the menu of admins' private chats only (the menu is per scope: a chat's own list
+  // replaces the default one there). Telegram answers "chat not found" for an admin who has never
+  // opened a chat with the bot: their menu is set at the next start; the command works anyway.
+  await Promise.all(
+    telegramAdminIds(config.admin.ids).map(async (chatId) => {
+      const scope = { type: 'chat' as const, chat_id: chatId };
+      try {
+        await bot.api.setMyCommands([...commandMenu('en'), usageMenuEntry('en')], { scope });
+        await bot.api.setMyCommands([...commandMenu('ar'), usageMenuEntry('ar')], { scope, language_code: 'ar' });
+      } catch (err) {
+        deps.logger.info(
+          { event: 'telegram_admin_commands_not_set', chatId, err: describeTelegramError(err) },
+          'could not set the admin command menu',
+        );
+      }
+    }),
+  );
 
   if (mode === 'webhook') {
     mountTelegramWebhook(http, bot, { secret: config.telegram.webhookSecret!, logger: deps.logger });

@@ -533,8 +533,13 @@ export class FakeTelegram extends EventEmitter {
         };
       case 'getUpdates':
         return this.getUpdates(p, req, res);
-      case 'setMyCommands':
+      case 'setMyCommands': {
+        // A chat's own menu needs a chat Telegram knows: "chat not found" otherwise (e.g. a user
+        // who never opened a chat with the bot).
+        const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as { type?: string; chat_id?: unknown } | undefined;
+        if (scope?.type === 'chat') this.chatFor(scope.chat_id, false);
         return true;
+      }
       default:
         throw new ApiError(404, 'Not Found');
     }

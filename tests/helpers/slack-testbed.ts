@@ -2,13 +2,14 @@
 // (real Redis, HTTP server, BullMQ worker) plus tests/fakes/slack.ts. Script: the offline writer;
 // video: a provider that answers at once (tests/fakes/instant-renderer.ts).
 import { readFileSync } from 'node:fs';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { FakeSlack } from '../fakes/slack.js';
 import { createInstantRenderer, type InstantRenderer } from '../fakes/instant-renderer.js';
 import { startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/app.js';
 import { createSlackAdapterFor } from '../../bots/slack/adapter.js';
 import type { WorkerOptions } from '../../src/worker/worker.js';
 import type { AdmissionGuard } from '../../src/queue/submit.js';
+import type { VideoRenderer } from '../../pipeline/providers/types.js';
 
 export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
 export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';
@@ -31,6 +32,10 @@ export async function startSlackTestbed(opts: {
   env?: Record<string, string>;
   worker?: boolean | WorkerOptions;
   guards?: AdmissionGuard[];
+  /** Operations wired in (cost ledger, budgets, metrics): see HarnessOptions.ops. */
+  ops?: HarnessOptions['ops'];
+  /** Wraps the instant renderer (e.g. to name it 'd-id', whose renders cost money). */
+  renderer?: (instant: InstantRenderer) => VideoRenderer;
 }): Promise<SlackTestbed> {
   const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET });
   await slack.start();
@@ -46,13 +51,14 @@ export async function startSlackTestbed(opts: {
       VIDEO_PROVIDER: 'local',
       ...opts.env,
     },
-    services: { renderer, ...(opts.guards ? { guards: opts.guards } : {}) },
+    services: { renderer: opts.renderer ? opts.renderer(renderer) : renderer, ...(opts.guards ? { guards: opts.guards } : {}) },
     // The worker's adapter has its own WebClient, as in the worker process.
     adapters: (services) => ({ slack: createSlackAdapterFor(services) }),
     mount: async (services, http) => {
       door = await startSlackFrontDoor(services, http);
     },
     ...(opts.worker !== undefined ? { worker: opts.worker } : {}),
+    ...(opts.ops ? { ops: opts.ops } : {}),
   });
   return {
     h,

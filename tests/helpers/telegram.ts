@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
 import type { RenderRequest, VideoRenderer } from '../../pipeline/providers/types.js';
 import type { AdmissionGuard } from '../../src/queue/submit.js';
@@ -98,6 +98,8 @@ export async function startTelegramRig(opts: {
   guards?: AdmissionGuard[];
   /** Another video provider (e.g. the offline one) instead of the instant double. */
   renderer?: VideoRenderer;
+  /** Operations wired in (cost ledger, budgets, metrics): see HarnessOptions.ops. */
+  ops?: HarnessOptions['ops'];
 }): Promise<TelegramRig> {
   const fake = await FakeTelegram.start(opts.fake);
   const double = renderDouble({ video: await tinyMp4(), ...(opts.hold ? { hold: true } : {}) });
@@ -124,6 +126,7 @@ export async function startTelegramRig(opts: {
       return { telegram: adapter };
     },
     worker: opts.worker ?? true,
+    ...(opts.ops ? { ops: opts.ops } : {}),
   });
   return {
     fake,

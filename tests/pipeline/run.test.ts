@@ -162,3 +162,105 @@ describe('pipeline through the queue', () => {
     expect(h.logs.events('did_webhook')).toHaveLength(0);
   });
 });
+
+describe('pipeline with the offline providers (no keys)', () => {
+  it('turns an Arabic document into a video with Arabic speech, both streams, length as estimated', async () => {
+    const outDir = path.join((await import('node:os')).tmpdir(), `d2v-ar-${Date.now()}`);
+    let adapter!: ReturnType<typeof createTestAdapter>;
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      adapters: (s) => ({ test: (adapter = createTestAdapter({ redis: s.redis, prefix: s.queue.opts.prefix!, outDir })) }),
+    });
+    expect(h.services.writer.name).toBe('local');
+    expect(h.services.renderer.name).toBe('local');
+    const corpus = process.env.CORPUS_DIR ?? path.resolve(import.meta.dirname, '../../../shared/corpus');
+    const jobId = await submit(h, 7, { kind: 'path', path: path.join(corpus, 'py-pdf/habibi-rotated.pdf') });
+    const rec = await finished(h, jobId, 90_000);
+    expect(rec.state).toBe('completed');
+    const job = await h.services.queue.getJob(jobId);
+    const script = job!.data.checkpoint.script!;
+    expect(script.language).toBe('ar');
+    expect(script.text).toMatch(/[\u0600-\u06FF]/);
+
+    const [video] = videos(await adapter.events(jobId)) as Array<{ savedTo: string }>;
+    const { execFileSync } = await import('node:child_process');
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', video!.savedTo], { encoding: 'utf8' }),
+    ) as { streams: Array<{ codec_type: string; codec_name: string }>; format: { duration: string; tags?: Record<string, string> } };
+    expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    expect(probe.format.tags?.comment).toContain('voice=ar');
+    const duration = Number(probe.format.duration);
+    // The title slide adds 1.5 s of silence to the spoken estimate.
+    expect(Math.abs(duration - 1.5 - script.estimatedSeconds) / script.estimatedSeconds).toBeLessThan(0.15);
+    await (await import('node:fs/promises')).rm(outDir, { recursive: true, force: true });
+  }, 120_000);
+});
+
+describe('job records', () => {
+  it('are removed by the scheduled clean-up JOB_TTL_SECONDS after the job finishes', async () => {
+    openrouter = await startFakeOpenRouter();
+    did = await startFakeDid({ stageMs: 50 });
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      env: {
+        JOB_TTL_SECONDS: '1',
+        OPENROUTER_API_KEY: openrouter.apiKey,
+        OPENROUTER_BASE_URL: openrouter.url,
+        DID_API_KEY: did.apiKey,
+        DID_BASE_URL: did.url,
+      },
+      adapters: (s) => ({ test: createTestAdapter({ redis: s.redis, prefix: s.queue.opts.prefix! }) }),
+      worker: { sweepEveryMs: 200 },
+    });
+    const jobId = await submit(h, 8);
+    await finished(h, jobId);
+    expect((await h.services.records.listForUser('test:user8')).map((r) => r.jobId)).toEqual([jobId]);
+    await waitFor(async () => (await h!.services.records.get(jobId)) === undefined, 'the record to be swept', 10_000);
+    // Gone from /status, from the user index and from BullMQ (not only lazily).
+    expect(await h.services.records.listForUser('test:user8')).toEqual([]);
+    expect(await h.services.redis.zcard(`${h.prefix}:user-jobs:test:user8`)).toBe(0);
+    await waitFor(async () => (await h!.services.queue.getJob(jobId)) === undefined, 'the BullMQ job to be cleaned', 10_000);
+  });
+});
+
+describe('runPipeline on a finished checkpoint', () => {
+  it('redoes nothing: no download, no LLM, no render, no second video', async () => {
+    const { runPipeline } = await import('../../pipeline/run.js');
+    const { memoryJob, jobData } = await import('../helpers/memory-job.js');
+    const { captureLogs } = await import('../helpers/logs.js');
+    const calls: string[] = [];
+    // Stand-ins that record any method call made on them.
+    const trap = <T extends object>(name: string): T =>
+      new Proxy({} as T, {
+        get: (_t, prop) => {
+          if (prop === 'name') return name;
+          if (prop === 'maxUploadBytes') return 1e9;
+          return () => calls.push(`${name}.${String(prop)}`);
+        },
+      });
+    const now = Date.now();
+    const data = jobData({
+      checkpoint: {
+        fetch: { sha256: 'x', bytes: 10, localPath: '/nonexistent/input.pdf' },
+        extract: { pages: 1, chars: 100, language: 'en', title: 'T', text: 'x' },
+        script: { text: 'x', language: 'en', words: 60, estimatedSeconds: 24, provider: 'local', cached: false },
+        render: { provider: 'd-id', videoId: 'v', createdAt: now, deadline: now + 1000 },
+        wait: { resultUrl: 'https://example.invalid/v.mp4', polls: 1, durationSeconds: 24 },
+        deliver: { deliveredAt: now, bytes: 10, as: 'file' },
+      },
+    });
+    const result = await runPipeline(memoryJob('done1', data), {
+      logger: captureLogs().logger,
+      adapters: { test: trap<import('../../bots/adapter.js').ChatAdapter>('adapter') },
+      writer: trap('writer'),
+      renderer: trap('renderer'),
+      scriptCache: trap('cache'),
+      isCancelled: async () => false,
+      workDir: '/nonexistent',
+      maxPdfBytes: 1000,
+      renderDeadlineMs: 1000,
+    });
+    expect(calls).toEqual([]);
+    expect(result).toEqual({ durationSeconds: 24, bytes: 10 });
+  });
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFakeDid, type FakeDid } from '../../fakes/did.js';
-import { createDidRenderer } from '../../../pipeline/providers/did.js';
+import { didRendererFor } from '../../helpers/did-renderer.js';
 import { deliverStep } from '../../../pipeline/steps/deliver.js';
 import { adapterContext } from '../../../pipeline/run.js';
 import { createTestAdapter } from '../../../bots/test/adapter.js';
@@ -30,13 +30,7 @@ afterAll(async () => {
 
 async function doneVideo(mp4?: Buffer) {
   did = await startFakeDid({ mode: 'manual', webhooks: false, ...(mp4 ? { mp4 } : {}) });
-  const renderer = createDidRenderer({
-    apiKey: did.apiKey,
-    baseUrl: did.url,
-    api: 'clips',
-    avatars: { professional: 'v2_public_Amber@0zSz8kflCN', friendly: 'v2_public_alex@qcvo4gupoy' },
-    retryDelaysMs: [10, 20],
-  });
+  const renderer = didRendererFor(did);
   const { logger, logs } = captureLogs();
   const ctx = { jobId: 'd1', logger };
   const { id } = await renderer.create(

@@ -1,7 +1,7 @@
 // The render step never pays twice: a create whose answer was lost is found, not repeated.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDid, type FakeDid } from '../../fakes/did.js';
-import { createDidRenderer } from '../../../pipeline/providers/did.js';
+import { didRendererFor } from '../../helpers/did-renderer.js';
 import { renderStep } from '../../../pipeline/steps/render.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { jobData, memoryJob } from '../../helpers/memory-job.js';
@@ -20,13 +20,7 @@ const ready: Checkpoint = {
 
 async function setup() {
   did = await startFakeDid({ stageMs: 50 });
-  const renderer = createDidRenderer({
-    apiKey: did.apiKey,
-    baseUrl: did.url,
-    api: 'clips',
-    avatars: { professional: 'v2_public_Amber@0zSz8kflCN', friendly: 'v2_public_alex@qcvo4gupoy' },
-    retryDelaysMs: [10, 20],
-  });
+  const renderer = didRendererFor(did);
   const { logger } = captureLogs();
   return { did, renderer, logger };
 }

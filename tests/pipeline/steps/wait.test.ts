@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeDid, type FakeDid } from '../../fakes/did.js';
-import { createDidRenderer } from '../../../pipeline/providers/did.js';
+import { didRendererFor } from '../../helpers/did-renderer.js';
 import { waitStep } from '../../../pipeline/steps/wait.js';
 import { renderStep } from '../../../pipeline/steps/render.js';
 import { captureLogs } from '../../helpers/logs.js';
@@ -16,14 +16,7 @@ afterEach(async () => {
 async function rendered(program?: Parameters<FakeDid['program']>[0]) {
   did = await startFakeDid({ mode: 'manual', webhooks: false });
   if (program) did.program(program);
-  const renderer = createDidRenderer({
-    apiKey: did.apiKey,
-    baseUrl: did.url,
-    api: 'clips',
-    avatars: { professional: 'v2_public_Amber@0zSz8kflCN', friendly: 'v2_public_alex@qcvo4gupoy' },
-    retryDelaysMs: [10, 20],
-    getRetry: { maxRetries: 0 },
-  });
+  const renderer = didRendererFor(did, { getRetry: { maxRetries: 0 } });
   const { logger } = captureLogs();
   const ctx = { jobId: 'w1', logger };
   const job = memoryJob(

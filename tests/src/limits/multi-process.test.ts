@@ -115,6 +115,10 @@ describe('limits across 3 worker processes', () => {
       }
     }
     expect(pids.size).toBeGreaterThan(1);
+    // Jobs beyond a user's 2 were told they wait behind the user's running videos.
+    let toldWaiting = 0;
+    for (const id of allJobs) if ((await eventsOf(id)).some((e) => e.type === 'progress' && e.phase === 'waiting-slot')) toldWaiting++;
+    expect(toldWaiting).toBeGreaterThan(0);
     expect(did.creates).toHaveLength(USERS * 5);
 
     // At no moment does a user have more than 2 jobs between "paid steps started" and "delivered".

@@ -1,0 +1,58 @@
+// The web side of a process: core services, ops, the HTTP server with its routes and every
+// configured front door. `web` runs only this; `dev` runs it beside a worker.
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createCoreServices, type CoreServices } from './services.js';
+import { createHttpServer, type HttpServer } from '../http/server.js';
+import { addDidWebhookRoute, addHealthRoutes } from '../http/routes.js';
+import { startFrontDoors, type FrontDoor } from '../../bots/index.js';
+import { createOps, lateAdmissionGuard, type Ops } from '../ops/wiring.js';
+import type { LogEventTap } from '../ops/log-events.js';
+
+export interface WebApp {
+  services: CoreServices;
+  ops: Ops;
+  http: HttpServer;
+  doors: FrontDoor[];
+  port: number;
+  /** Stop front doors and the server; `services` and `ops` are closed by close(). */
+  stopAccepting(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWebApp(
+  config: Config,
+  logger: Logger,
+  logTap: LogEventTap,
+  opts: { role: 'web' | 'all'; redisUrl: string },
+): Promise<WebApp> {
+  // The budget guard needs ops, and ops needs the services the guard is given to.
+  const budgetGuard = lateAdmissionGuard();
+  const services = createCoreServices(config, logger, { role: opts.role, redisUrl: opts.redisUrl, guards: [budgetGuard] });
+  const ops = createOps(services, { role: opts.role, logTap });
+  budgetGuard.set(ops.admissionGuard);
+
+  const http = createHttpServer(logger);
+  addHealthRoutes(http, services.redis);
+  ops.mountRoutes(http);
+  addDidWebhookRoute(http, { queue: services.queue, secret: config.video.did.webhookSecret, logger });
+  const doors = await startFrontDoors(services, http);
+  const port = await http.listen(config.port);
+
+  const stopAccepting = async () => {
+    await Promise.all(doors.map((d) => d.stop()));
+    await http.close();
+  };
+  return {
+    services,
+    ops,
+    http,
+    doors,
+    port,
+    stopAccepting,
+    async close() {
+      await ops.close();
+      await services.close();
+    },
+  };
+}
