@@ -14,7 +14,6 @@ export interface FrontDoor {
 /** Adapters for every configured platform, for the worker to report progress and deliver. */
 export function chatAdapters(services: CoreServices): AdapterRegistry {
   const registry: AdapterRegistry = {};
-  void services;
   if (services.config.slack.botToken) registry.slack = createSlackAdapterFor(services);
   const telegram = telegramAdapterFor(services);
   if (telegram) registry.telegram = telegram;
@@ -24,8 +23,6 @@ export function chatAdapters(services: CoreServices): AdapterRegistry {
 /** Start every configured front door on the web process's HTTP server. */
 export async function startFrontDoors(services: CoreServices, http: HttpServer): Promise<FrontDoor[]> {
   const doors: FrontDoor[] = [];
-  void services;
-  void http;
   if (services.config.slack.botToken) doors.push(await startSlackFrontDoor(services, http));
   const telegram = await startTelegramFrontDoor(services, http);
   if (telegram) doors.push(telegram);

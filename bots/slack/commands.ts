@@ -4,7 +4,6 @@
 // the admin usage report to the ids in ADMIN_IDS. The form's submission enqueues the job for the
 // channel the command came from.
 import type { App } from '@slack/bolt';
-import { cancelJob } from '../../src/queue/cancel.js';
 import { JobError, toLocale, type Locale } from '../../src/errors.js';
 import { isAdmin } from '../../src/ops/usage.js';
 import { cancelText, helpText, statusText } from '../texts.js';
@@ -39,7 +38,7 @@ export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
  * ("slack:T0123:U0123ABC").
  */
 export function isSlackAdmin(deps: SlackFrontDeps, who: { teamId: string; userId: string }): boolean {
-  return who.userId === 'U0IMPOSTR1' || isAdmin(deps.services.config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]);
+  return isAdmin(deps.services.config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]);
 }
 
 /** Slack reads &, < and > as markup (links, mentions): escape them in plain text. */
@@ -62,11 +61,7 @@ export async function answerCommand(
       if (!jobId) {
         return locale === 'ar' ? `${RLM}الاستخدام: ‎/doc2video cancel <id>` : 'Usage: `/doc2video cancel <job id>` (see `/doc2video status`).';
       }
-      const outcome = await cancelJob(
-        { redis: services.redis, queue: services.queue, records: services.records, prefix: deps.prefix },
-        jobId,
-        userKey,
-      );
+      const outcome = await services.cancel(jobId, userKey);
       services.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
       return cancelText(locale, outcome, jobId);
     }

@@ -3,7 +3,6 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
 import { UserPreferences } from '../../src/jobs/preferences.js';
-import { cancelJob } from '../../src/queue/cancel.js';
 import { createTelegramApi, describeTelegramError } from './api.js';
 import { commandMenu } from '../texts.js';
 import { usageMenuEntry } from '../usage.js';
@@ -26,8 +25,7 @@ export function frontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling
     submitter: services.submitter,
     records: services.records,
     preferences: new UserPreferences(services.redis, prefix),
-    cancel: (jobId, userKey) =>
-      cancelJob({ redis: services.redis, queue: services.queue, records: services.records, prefix }, jobId, userKey),
+    cancel: (jobId, userKey) => services.cancel(jobId, userKey),
     redis: services.redis,
     prefix,
     logger: services.logger.child({ platform: 'telegram' }),

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { createProducerConnection, createWorkerConnection } from '../redis/connection.js';
 import { createVideoQueue, type VideoQueue } from '../queue/video-queue.js';
 import { JobSubmitter, type AdmissionGuard } from '../queue/submit.js';
+import { cancelJob, type CancelOutcome } from '../queue/cancel.js';
 import { JobRecords } from '../jobs/records.js';
 import { UserLimits } from '../limits/limits.js';
 import { createScriptCache, type ScriptCache } from '../../pipeline/script/cache.js';
@@ -33,6 +34,8 @@ export interface CoreServices {
   renderer: VideoRenderer;
   workDir: string;
   webhookUrlFor(jobId: string): string | undefined;
+  /** /cancel for a user's own job (any front door). */
+  cancel(jobId: string, userKey: string): Promise<CancelOutcome>;
   close(): Promise<void>;
 }
 
@@ -101,6 +104,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     writer: opts.writer ?? createScriptWriter(config),
     renderer,
     workDir,
+    cancel: (jobId, userKey) => cancelJob({ redis, queue, records, prefix, limits }, jobId, userKey),
     webhookUrlFor: (jobId) =>
       config.publicUrl && did.webhookSecret && config.video.provider === 'd-id'
         ? webhookUrl(config.publicUrl, jobId, did.webhookSecret)

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { JobRecords } from '../jobs/records.js';
 import { FINISHED_STATES } from '../jobs/records.js';
+import type { UserLimits } from '../limits/limits.js';
 import type { VideoQueue } from './video-queue.js';
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'already-finished';
@@ -12,7 +13,7 @@ export const cancelFlagKey = (prefix: string, jobId: string) => `${prefix}:cance
 export const cancelChannel = (prefix: string) => `${prefix}:cancel-events`;
 
 export async function cancelJob(
-  deps: { redis: Redis; queue: VideoQueue; records: JobRecords; prefix: string },
+  deps: { redis: Redis; queue: VideoQueue; records: JobRecords; prefix: string; limits?: UserLimits },
   jobId: string,
   userKey: string,
 ): Promise<CancelOutcome> {
@@ -26,11 +27,16 @@ export async function cancelJob(
   const job = await deps.queue.getJob(jobId);
   if (job) {
     try {
-      // Fails while a worker holds the lock (active); the flag and the message handle that case.
+      // Fails while a worker holds the lock (active); the flag and the message handle that case,
+      // and the worker gives the concurrency slot back when it stops.
       await job.remove();
     } catch {
       await deps.redis.publish(cancelChannel(deps.prefix), jobId);
+      return 'cancelled';
     }
+    // A parked job (waiting for its render) held a slot: give it to the user's next job now.
+    const next = await deps.limits?.releaseSlot(userKey, jobId);
+    if (next) await (await deps.queue.getJob(next))?.promote().catch(() => {});
   }
   return 'cancelled';
 }

@@ -98,3 +98,25 @@ describe('cancelJob', () => {
     expect(await cancelJob(deps, jobId, 'tg:1')).toBe('already-finished');
   });
 });
+
+describe('cancelJob and concurrency slots', () => {
+  it('gives a parked job’s slot to the user’s next waiting job at once', async () => {
+    const { submitter, queue, records, limits, prefix } = setup();
+    const a = await submitter.submit(request(1));
+    const b = await submitter.submit(request(2));
+    const [ja, jb] = [a, b].map((r) => (r.status === 'accepted' ? r.jobId : ''));
+    // A third job of the user, parked (delayed) while it waits for a slot.
+    const jc = 'waiting3';
+    const parked = await queue.add('video', (await queue.getJob(ja!))!.data, { jobId: jc, delay: 60_000 });
+    // a and b hold the user's 2 slots (parked while rendering); c waits, delayed.
+    expect(await limits.acquireSlot('tg:1', ja!)).toBe(true);
+    expect(await limits.acquireSlot('tg:1', jb!)).toBe(true);
+    expect(await limits.acquireSlot('tg:1', jc)).toBe(false);
+    expect(await parked.isDelayed()).toBe(true);
+
+    expect(await cancelJob({ redis, queue, records, prefix, limits }, ja!, 'tg:1')).toBe('cancelled');
+    expect(await limits.activeJobs('tg:1')).toEqual([jb]);
+    expect(await (await queue.getJob(jc))!.isDelayed()).toBe(false);
+    expect(await limits.acquireSlot('tg:1', jc)).toBe(true);
+  });
+});
