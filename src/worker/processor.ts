@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
 import { adapterFor, ChatUnavailableError } from '../../bots/adapter.js';
-import type { Checkpoint, VideoJobData, VideoJobResult } from '../../pipeline/job.js';
+import { nextStep, type Checkpoint, type VideoJobData, type VideoJobResult } from '../../pipeline/job.js';
 import { adapterContext, runPipeline, type PipelineDeps, type PipelineJob } from '../../pipeline/run.js';
 
 export interface ProcessorDeps extends Omit<PipelineDeps, 'slots'> {
@@ -94,7 +94,7 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
  */
 export async function failJob(deps: ProcessorDeps, job: Job<VideoJobData, VideoJobResult>, jobErr: JobError): Promise<void> {
   const logger = deps.logger.child({ jobId: job.id });
-  logger.error({ event: 'job_failed', code: jobErr.code, err: jobErr.message, step: currentStep(job) }, 'job failed');
+  logger.error({ event: 'job_failed', code: jobErr.code, err: jobErr.message, step: nextStep(job.data.checkpoint) }, 'job failed');
   await notifyFailure(deps, job, jobErr, logger);
   await settle(deps, job, 'failed', jobErr.code);
 }
@@ -104,11 +104,6 @@ function classify(err: unknown): JobError {
   // A job removed under us (cancelled while active) cannot be updated any more.
   if (err instanceof Error && /Missing key for job/.test(err.message)) return new JobError('CANCELLED');
   return new JobError('INTERNAL', err instanceof Error ? err.message : String(err), { retryable: true, cause: err });
-}
-
-function currentStep(job: Job<VideoJobData>): string | undefined {
-  const cp = job.data.checkpoint;
-  return (['fetch', 'extract', 'script', 'render', 'wait', 'deliver'] as const).find((s) => cp[s] === undefined);
 }
 
 async function notifyFailure(deps: ProcessorDeps, job: Job<VideoJobData, VideoJobResult>, error: JobError, logger: Logger) {
