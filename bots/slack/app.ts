@@ -1,10 +1,11 @@
 // The Slack front door: a Bolt App on the web process's HTTP server at POST /slack/events (Bolt's
 // HTTPReceiver checks the signature and the 5-minute timestamp window and answers 401), or over
 // Socket Mode when SLACK_APP_TOKEN is set (no public URL needed).
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type ReceiverEvent, type SocketModeReceiverOptions } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
+import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter } from '../adapter.js';
 import type { FrontDoor } from '../index.js';
 import { createSlackAdapterFor } from './adapter.js';
@@ -50,6 +51,70 @@ async function whoAmI(client: WebClient): Promise<SlackFrontDoor['bot']> {
   }
 }
 
+/** What the SocketModeClient hands its `slack_event` listeners (one envelope). */
+interface SocketModeEnvelope {
+  ack: (response?: Record<string, unknown>) => Promise<void>;
+  body: ReceiverEvent['body'];
+  retry_num?: number;
+  retry_reason?: string;
+}
+
+/**
+ * Socket Mode, answered the way the HTTP receiver answers with processBeforeResponse. Bolt's own
+ * SocketModeReceiver acknowledges an event envelope before the listener runs, so a job that could
+ * not be stored (Redis down) was acknowledged anyway and lost: Slack redelivers only what goes
+ * unacknowledged. Here the envelope is acknowledged (with what the listener passed to ack()) once
+ * Bolt has processed it, and left unacknowledged when processing failed, so Slack sends it again
+ * (deduplicated). stop() resolves once the WebSocket is closed; Bolt's only starts closing it.
+ */
+class AckAfterProcessingReceiver extends SocketModeReceiver {
+  private bolt: App | undefined;
+
+  constructor(
+    opts: SocketModeReceiverOptions,
+    private readonly log: Logger,
+  ) {
+    super(opts);
+    // Replaces the listener SocketModeReceiver's constructor added (the one that acks first).
+    this.client.removeAllListeners('slack_event');
+    this.client.on('slack_event', (envelope: SocketModeEnvelope) => void this.process(envelope));
+  }
+
+  override init(app: App): void {
+    super.init(app);
+    this.bolt = app;
+  }
+
+  private async process({ ack, body, retry_num, retry_reason }: SocketModeEnvelope): Promise<void> {
+    let acked = false;
+    let response: Record<string, unknown> | undefined;
+    try {
+      await this.bolt!.processEvent({
+        body,
+        ack: async (r?: unknown) => {
+          if (acked) return;
+          acked = true;
+          response = typeof r === 'string' ? { text: r } : (r as Record<string, unknown> | undefined);
+        },
+        ...(retry_num !== undefined ? { retryNum: retry_num } : {}),
+        ...(retry_reason !== undefined ? { retryReason: retry_reason } : {}),
+      });
+    } catch {
+      // Logged by app.error. Unacknowledged: Slack sends the envelope again.
+      this.log.warn({ event: 'slack_envelope_unacknowledged', retryNum: retry_num }, 'Slack will redeliver the envelope');
+      return;
+    }
+    await ack(response).catch((err: unknown) => {
+      // The socket closed meanwhile: Slack redelivers on the next connection (deduplicated).
+      this.log.warn({ event: 'slack_ack_failed', err }, 'could not acknowledge a Slack envelope');
+    });
+  }
+
+  override async stop(): Promise<void> {
+    await this.client.disconnect();
+  }
+}
+
 export async function startSlackFrontDoor(
   services: CoreServices,
   http: HttpServer,
@@ -75,7 +140,12 @@ export async function startSlackFrontDoor(
   let mode: SlackFrontDoor['mode'];
   if (config.slack.appToken) {
     mode = 'socket';
-    app = new App({ ...common, appToken: config.slack.appToken, socketMode: true });
+    const receiver = new AckAfterProcessingReceiver(
+      // apps.connections.open goes to SLACK_API_URL with the app-level token.
+      { appToken: config.slack.appToken, logger: boltLogger, installerOptions: { clientOptions: slackClientOptions(config, logger) } },
+      logger,
+    );
+    app = new App({ ...common, receiver, socketMode: true });
   } else {
     if (!config.slack.signingSecret) throw new Error('SLACK_SIGNING_SECRET is not set');
     mode = 'http';
@@ -104,7 +174,8 @@ export async function startSlackFrontDoor(
   registerEvents(app, deps);
   app.error(async (err) => {
     logger.error({ event: 'slack_handler_failed', err }, 'a Slack request could not be handled');
-    // Rethrown: HTTP mode answers 500 and Slack retries the request.
+    // Rethrown: HTTP mode answers 500, Socket Mode leaves the envelope unacknowledged, and Slack
+    // retries the request.
     throw err;
   });
 
@@ -117,6 +188,7 @@ export async function startSlackFrontDoor(
     bot,
     idle: () => background.drain(),
     async stop() {
+      // Socket Mode: resolves once the WebSocket is closed (see AckAfterProcessingReceiver).
       if (mode === 'socket') await app.stop().catch(() => {});
       await background.drain();
     },

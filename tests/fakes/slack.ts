@@ -3,16 +3,26 @@
 // private file host that wants the bot token (and redirects to the login page without it), the
 // three-step upload, response_url, and the Slack side of the conversation: requests into the app
 // (slash commands, events, view submissions) signed with the signing secret the way Slack does.
+// Socket Mode too: apps.connections.open (app-level token) hands out a WebSocket URL on this
+// server; on connect the app gets `hello`, then envelopes (events_api, slash_commands,
+// interactive) it acknowledges with `{"envelope_id", "payload"?}`. An events_api envelope not
+// acknowledged in time is sent again with retry_attempt + 1 (retry_reason "timeout"), up to 3
+// retries, as Slack does.
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { request } from 'undici';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface FakeSlackOptions {
   botToken: string;
   signingSecret: string;
   teamId?: string;
+  /** The app-level token (xapp-...) apps.connections.open accepts; without it, it accepts none. */
+  appToken?: string;
+  /** How long an events_api envelope may go unacknowledged before it is sent again (default 3000 ms). */
+  ackTimeoutMs?: number;
 }
 
 export interface FakeChannel {
@@ -87,6 +97,35 @@ export interface SignedRequestOptions {
   retryNum?: number;
 }
 
+/** A Socket Mode envelope the fake sent to the app (the hello message is not recorded). */
+export interface SocketEnvelope {
+  envelope_id: string;
+  type: 'events_api' | 'slash_commands' | 'interactive';
+  payload: Record<string, unknown>;
+  accepts_response_payload: boolean;
+  retry_attempt?: number;
+  retry_reason?: string;
+  /** The connection it went out on (index into socketConnections). */
+  connection: number;
+  /** Set when the app acknowledged it. */
+  ack?: SocketAck;
+}
+
+/** What the app sent back for an envelope: `{"envelope_id", "payload"?}`. */
+export interface SocketAck {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface SocketConnection {
+  ticket: string;
+  open: boolean;
+  /** The close code once closed (1000: the app closed it normally). */
+  closeCode?: number;
+  /** Who closed it: the app (close frame) or the fake (close() cuts it off). */
+  closedBy?: 'app' | 'fake';
+}
+
 export interface AppResponse {
   status: number;
   text: string;
@@ -113,8 +152,19 @@ export class FakeSlack {
   readonly channels = new Map<string, FakeChannel>();
   readonly files = new Map<string, FakeFile>();
   readonly users = new Map<string, { id: string; locale?: string }>();
+  /** Socket Mode: every WebSocket the app opened, and every envelope sent on them. */
+  socketConnections: SocketConnection[] = [];
+  envelopes: SocketEnvelope[] = [];
+  /** Acknowledgements as received, including ones for unknown envelopes. */
+  acks: SocketAck[] = [];
 
   private server: Server | undefined;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Map<WebSocket, number>();
+  private readonly tickets = new Set<string>();
+  private readonly redeliveries = new Set<NodeJS.Timeout>();
+  private readonly ackWaiters = new Map<string, Array<(ack: SocketAck) => void>>();
+  private readonly closeWaiters = new Map<number, Array<(c: SocketConnection) => void>>();
   private seq = 0;
   private readonly triggers = new Map<string, { issuedAt: number; used: boolean }>();
   private readonly responseUrls = new Map<string, number>();
@@ -134,12 +184,21 @@ export class FakeSlack {
         if (!res.headersSent) res.writeHead(500).end(String(err));
       });
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
     if (!this.server) return;
+    for (const t of this.redeliveries) clearTimeout(t);
+    this.redeliveries.clear();
+    // An app still connected is cut off (no close handshake): close() must not wait for it.
+    for (const [ws, index] of this.sockets) {
+      this.socketConnections[index]!.closedBy = 'fake';
+      ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => {
       this.server!.close(() => resolve());
       this.server!.closeAllConnections();
@@ -303,8 +362,13 @@ export class FakeSlack {
     return { status: res.statusCode, text, json: () => JSON.parse(text) as unknown };
   }
 
-  eventBody(event: Record<string, unknown>, eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`): string {
-    return JSON.stringify({
+  eventBody(event: Record<string, unknown>, eventId?: string): string {
+    return JSON.stringify(this.eventPayload(event, eventId));
+  }
+
+  /** The event_callback Slack sends (as the HTTP body, or as an events_api envelope's payload). */
+  eventPayload(event: Record<string, unknown>, eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`): Record<string, unknown> {
+    return {
       token: 'legacy-verification-token',
       team_id: this.teamId,
       api_app_id: this.appId,
@@ -314,7 +378,7 @@ export class FakeSlack {
       event_time: Math.floor(Date.now() / 1000),
       authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
-    });
+    };
   }
 
   /** The `message` / `file_share` event Slack sends for a user's message with files. */
@@ -345,10 +409,20 @@ export class FakeSlack {
     trigger_id: string;
     response_url: string;
   } {
+    const { fields, trigger_id, response_url } = this.commandFields(c);
+    return { body: stringifyQuery(fields), trigger_id, response_url };
+  }
+
+  /** A slash command's fields (form-encoded over HTTP, a slash_commands envelope's payload in Socket Mode). */
+  commandFields(c: { user: string; channel: string; text?: string; command?: string }): {
+    fields: Record<string, string>;
+    trigger_id: string;
+    response_url: string;
+  } {
     const trigger_id = this.issueTrigger();
     const response_url = this.responseUrl();
     const ch = this.channels.get(c.channel);
-    const body = stringifyQuery({
+    const fields = {
       token: 'legacy-verification-token',
       team_id: this.teamId,
       team_domain: 'fake',
@@ -362,8 +436,8 @@ export class FakeSlack {
       is_enterprise_install: 'false',
       response_url,
       trigger_id,
-    });
-    return { body, trigger_id, response_url };
+    };
+    return { fields, trigger_id, response_url };
   }
 
   async sendCommand(
@@ -384,7 +458,17 @@ export class FakeSlack {
     values: Record<string, Record<string, unknown>>,
     o: SignedRequestOptions = {},
   ): Promise<AppResponse> {
-    const payload = {
+    const body = stringifyQuery({ payload: JSON.stringify(this.viewSubmissionPayload(user, opened, values)) });
+    return this.post(appUrl, body, 'application/x-www-form-urlencoded', o);
+  }
+
+  /** A view_submission (the form field `payload` over HTTP, an interactive envelope's payload in Socket Mode). */
+  viewSubmissionPayload(
+    user: string,
+    opened: { id: string; view: Record<string, unknown> },
+    values: Record<string, Record<string, unknown>>,
+  ): Record<string, unknown> {
+    return {
       type: 'view_submission',
       team: { id: this.teamId, domain: 'fake' },
       user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.teamId },
@@ -416,8 +500,156 @@ export class FakeSlack {
       is_enterprise_install: false,
       enterprise: null,
     };
-    const body = stringifyQuery({ payload: JSON.stringify(payload) });
-    return this.post(appUrl, body, 'application/x-www-form-urlencoded', o);
+  }
+
+  // ---------------------------------------------------------------- Socket Mode: Slack's side
+
+  /**
+   * Where connection `index` stands right now: 'closing' once the app's close frame has arrived
+   * (the fake answers it at once) until the TCP connection is gone.
+   */
+  socketState(index: number): 'open' | 'closing' | 'closed' {
+    const ws = [...this.sockets].find(([, i]) => i === index)?.[0];
+    if (!ws) return 'closed';
+    return ws.readyState === ws.OPEN ? 'open' : ws.readyState === ws.CLOSED ? 'closed' : 'closing';
+  }
+
+  /** Resolves once Socket Mode connection `index` (into socketConnections) is closed. */
+  socketClosed(index: number): Promise<SocketConnection> {
+    const conn = this.socketConnections[index];
+    if (!conn) return Promise.reject(new Error(`FakeSlack: no Socket Mode connection ${index}`));
+    if (!conn.open) return Promise.resolve(conn);
+    return new Promise((resolve) => this.closeWaiters.set(index, [...(this.closeWaiters.get(index) ?? []), resolve]));
+  }
+
+  /**
+   * Send an event to the app as an events_api envelope. Not acknowledged within ackTimeoutMs, it is
+   * sent again (a new envelope, the same payload and event_id) with retry_attempt + 1, up to 3
+   * retries. A redelivery can also be sent by hand: the same eventId with retryAttempt >= 1.
+   */
+  pushEvent(event: Record<string, unknown>, o: { eventId?: string; retryAttempt?: number; retryReason?: string } = {}): SocketEnvelope {
+    const payload = this.eventPayload(event, o.eventId);
+    return this.sendEventsApi(payload, o.retryAttempt ?? 0, o.retryReason ?? (o.retryAttempt ? 'timeout' : ''));
+  }
+
+  /** Send a slash command as a slash_commands envelope (Slack does not redeliver those). */
+  pushCommand(c: { user: string; channel: string; text?: string; command?: string }): SocketEnvelope & { trigger_id: string; response_url: string } {
+    const { fields, trigger_id, response_url } = this.commandFields(c);
+    const envelope = this.sendEnvelope({ type: 'slash_commands', payload: fields, accepts_response_payload: true });
+    return Object.assign(envelope, { trigger_id, response_url });
+  }
+
+  /** Submit a view opened by views.open as an interactive envelope (the ack may carry response_action). */
+  pushViewSubmission(
+    user: string,
+    opened: { id: string; view: Record<string, unknown> },
+    values: Record<string, Record<string, unknown>>,
+  ): SocketEnvelope {
+    return this.sendEnvelope({ type: 'interactive', payload: this.viewSubmissionPayload(user, opened, values), accepts_response_payload: true });
+  }
+
+  /** Resolves with the app's acknowledgement of an envelope (at once if it already came). */
+  acked(envelopeId: string): Promise<SocketAck> {
+    const env = this.envelopes.find((e) => e.envelope_id === envelopeId);
+    if (env?.ack) return Promise.resolve(env.ack);
+    return new Promise((resolve) => {
+      const list = this.ackWaiters.get(envelopeId) ?? [];
+      list.push(resolve);
+      this.ackWaiters.set(envelopeId, list);
+    });
+  }
+
+  /** Every envelope that carried this event (the first delivery and its redeliveries). */
+  deliveriesOf(eventId: string): SocketEnvelope[] {
+    return this.envelopes.filter((e) => e.type === 'events_api' && e.payload.event_id === eventId);
+  }
+
+  private sendEventsApi(payload: Record<string, unknown>, attempt: number, reason: string): SocketEnvelope {
+    const envelope = this.sendEnvelope({
+      type: 'events_api',
+      payload,
+      accepts_response_payload: false,
+      retry_attempt: attempt,
+      retry_reason: reason,
+    });
+    if (attempt < 3) {
+      const timer = setTimeout(() => {
+        this.redeliveries.delete(timer);
+        // Acknowledged, or the app is gone (it would get the event on its next connection: not modelled).
+        if (envelope.ack || this.sockets.size === 0) return;
+        this.sendEventsApi(payload, attempt + 1, 'timeout');
+      }, this.opts.ackTimeoutMs ?? 3_000);
+      this.redeliveries.add(timer);
+    }
+    return envelope;
+  }
+
+  private sendEnvelope(e: Omit<SocketEnvelope, 'envelope_id' | 'connection'>): SocketEnvelope {
+    // Slack sends each envelope on one of the app's connections: the newest here.
+    const open = [...this.sockets.entries()];
+    const target = open[open.length - 1];
+    if (!target) throw new Error('FakeSlack: no Socket Mode connection to send on');
+    const [ws, connection] = target;
+    const envelope: SocketEnvelope = { envelope_id: randomBytes(16).toString('hex'), ...e, connection };
+    this.envelopes.push(envelope);
+    // On the wire: envelope_id, payload, type, accepts_response_payload (+ retry fields for events).
+    const { connection: _c, ack: _a, ...wire } = envelope;
+    ws.send(JSON.stringify(wire));
+    return envelope;
+  }
+
+  private receiveSocketMessage(data: string): void {
+    let msg: { envelope_id?: unknown; payload?: unknown };
+    try {
+      msg = JSON.parse(data) as typeof msg;
+    } catch {
+      return; // Slack ignores what it cannot parse
+    }
+    if (typeof msg.envelope_id !== 'string') return;
+    const ack: SocketAck = {
+      envelope_id: msg.envelope_id,
+      ...(msg.payload && typeof msg.payload === 'object' ? { payload: msg.payload as Record<string, unknown> } : {}),
+    };
+    this.acks.push(ack);
+    const env = this.envelopes.find((e) => e.envelope_id === ack.envelope_id);
+    if (!env || env.ack) return;
+    env.ack = ack;
+    for (const resolve of this.ackWaiters.get(ack.envelope_id) ?? []) resolve(ack);
+    this.ackWaiters.delete(ack.envelope_id);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', this.base);
+    const ticket = url.searchParams.get('ticket') ?? '';
+    // A ticket from apps.connections.open is good for one connection.
+    if (url.pathname !== '/link/' || !this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const index = this.socketConnections.push({ ticket, open: true }) - 1;
+      const conn = this.socketConnections[index]!;
+      this.sockets.set(ws, index);
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary) this.receiveSocketMessage(data.toString());
+      });
+      ws.on('close', (code) => {
+        this.sockets.delete(ws);
+        conn.open = false;
+        conn.closeCode = code;
+        conn.closedBy ??= 'app';
+        for (const resolve of this.closeWaiters.get(index) ?? []) resolve(conn);
+        this.closeWaiters.delete(index);
+      });
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: this.sockets.size,
+          debug_info: { host: 'applink-fake-0', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: this.appId },
+        }),
+      );
+    });
   }
 
   // ---------------------------------------------------------------- the fake's HTTP side
@@ -466,6 +698,15 @@ export class FakeSlack {
 
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : (params.token as string | undefined);
     if (!token) return send(200, { ok: false, error: 'not_authed' });
+    // apps.connections.open takes the app-level token and only it; the other methods the bot token.
+    if (method === 'apps.connections.open') {
+      if (token === this.opts.botToken) return send(200, { ok: false, error: 'not_allowed_token_type' });
+      if (!this.opts.appToken || token !== this.opts.appToken) return send(200, { ok: false, error: 'invalid_auth' });
+      const ticket = randomBytes(16).toString('hex');
+      this.tickets.add(ticket);
+      return send(200, { ok: true, url: `${this.base.replace(/^http/, 'ws')}/link/?ticket=${ticket}&app_id=${this.appId}` });
+    }
+    if (this.opts.appToken && token === this.opts.appToken) return send(200, { ok: false, error: 'not_allowed_token_type' });
     if (token !== this.opts.botToken) return send(200, { ok: false, error: 'invalid_auth' });
 
     const result = this.method(method, params);

@@ -13,6 +13,7 @@ import type { VideoRenderer } from '../../pipeline/providers/types.js';
 
 export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
 export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';
+export const SLACK_APP_TOKEN = 'xapp-1-A0APP00001-3333333333-testapptokenvalue0001';
 
 export const SMALL_PDF = '/work/shared/corpus/py-pdf/crazyones-pdfa.pdf';
 export const smallPdf = (): Buffer => readFileSync(SMALL_PDF);
@@ -36,8 +37,18 @@ export async function startSlackTestbed(opts: {
   ops?: HarnessOptions['ops'];
   /** Wraps the instant renderer (e.g. to name it 'd-id', whose renders cost money). */
   renderer?: (instant: InstantRenderer) => VideoRenderer;
+  /**
+   * Socket Mode: SLACK_APP_TOKEN set and no SLACK_SIGNING_SECRET; the front door connects to the
+   * fake's WebSocket (events are sent with slack.pushEvent). ackTimeoutMs: see FakeSlackOptions.
+   */
+  socketMode?: boolean | { ackTimeoutMs?: number };
 }): Promise<SlackTestbed> {
-  const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET });
+  const socket = opts.socketMode ? (opts.socketMode === true ? {} : opts.socketMode) : undefined;
+  const slack = new FakeSlack({
+    botToken: SLACK_BOT_TOKEN,
+    signingSecret: SLACK_SIGNING_SECRET,
+    ...(socket ? { appToken: SLACK_APP_TOKEN, ...socket } : {}),
+  });
   await slack.start();
   const renderer = createInstantRenderer();
   let door: SlackFrontDoor | undefined;
@@ -45,7 +56,7 @@ export async function startSlackTestbed(opts: {
     redisUrl: opts.redisUrl,
     env: {
       SLACK_BOT_TOKEN,
-      SLACK_SIGNING_SECRET,
+      ...(socket ? { SLACK_APP_TOKEN } : { SLACK_SIGNING_SECRET }),
       SLACK_API_URL: slack.apiUrl,
       SCRIPT_PROVIDER: 'local',
       VIDEO_PROVIDER: 'local',
