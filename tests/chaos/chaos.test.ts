@@ -20,7 +20,8 @@ import { testEventsKey, type TestEvent } from '../../bots/test/adapter.js';
 import { waitFor } from '../helpers/harness.js';
 
 const JOBS = Number(process.env.CHAOS_JOBS ?? 8);
-const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
+// A fixed default seed keeps CI repeatable; set CHAOS_SEED to explore other schedules.
+const SEED = Number(process.env.CHAOS_SEED ?? 1);
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
 const PREFIX = 'chaos';
 const WORKERS = 2;
