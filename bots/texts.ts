@@ -124,7 +124,23 @@ export function cancelText(locale: Locale, outcome: 'cancelled' | 'not-found' | 
   return (locale === 'ar' ? ar : en)[outcome];
 }
 
-export function helpText(locale: Locale, limits: { max: number; windowSeconds: number; maxActive: number; maxPdfBytes: number }): string {
+// How each front door is used: the last line of the help.
+const COMMANDS_LINE: Record<'telegram' | 'slack', Record<Locale, string>> = {
+  telegram: {
+    en: '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
+    ar: `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم.`,
+  },
+  slack: {
+    en: '• On Slack: share a PDF in a DM with me, or in a channel and mention me. `/doc2video` opens a form, `/doc2video status` lists your jobs, `/doc2video cancel <id>` stops one.',
+    ar: `${RLM}• على Slack: أرسل ملف PDF في رسالة مباشرة إليّ، أو في قناة مع الإشارة إليّ. ‎/doc2video يفتح نموذجاً، ‎/doc2video status مهامك، ‎/doc2video cancel <id> إلغاء مهمة.`,
+  },
+};
+
+export function helpText(
+  locale: Locale,
+  limits: { max: number; windowSeconds: number; maxActive: number; maxPdfBytes: number },
+  platform: 'telegram' | 'slack' = 'telegram',
+): string {
   const mib = Math.round(limits.maxPdfBytes / (1024 * 1024));
   if (locale === 'ar') {
     return [
@@ -132,7 +148,7 @@ export function helpText(locale: Locale, limits: { max: number; windowSeconds: n
       '',
       `${RLM}• الحدود: ${limits.max} فيديوهات كل ${formatDuration(limits.windowSeconds, 'ar')}، و${limits.maxActive} في الوقت نفسه، وحجم الملف حتى ${mib} ميغابايت.`,
       '• الملف: يُقرأ نصه لكتابة النص التقديمي ثم يُحذف من خوادمنا بعد إنشاء الفيديو.',
-      `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم.`,
+      COMMANDS_LINE[platform].ar,
     ].join('\n');
   }
   return [
@@ -140,7 +156,7 @@ export function helpText(locale: Locale, limits: { max: number; windowSeconds: n
     '',
     `• Limits: ${limits.max} videos per ${formatDuration(limits.windowSeconds)}, ${limits.maxActive} at a time, PDFs up to ${mib} MiB.`,
     '• Your file: its text is read to write the presenter script, sent to our script writer (an LLM) and video renderer, and the PDF is deleted from our servers once the video is made.',
-    '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
+    COMMANDS_LINE[platform].en,
   ].join('\n');
 }
 

@@ -60,14 +60,11 @@ export interface PipelineDeps {
   slotRecheckMs?: number;
 }
 
-export function shortIdOf(jobId: string): string {
-  return jobId;
-}
-
 export function adapterContext(job: PipelineJob, logger: Logger): AdapterContext {
   return {
     jobId: job.id,
-    shortId: shortIdOf(job.id),
+    // Job ids are already short (10 characters, see jobIdFor): the id is what users type.
+    shortId: job.id,
     data: job.data,
     logger,
     saveChatState: (patch) => job.saveChat(patch),

@@ -13,23 +13,14 @@ import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, modalWord, parseMetadata, par
 
 const RLM = '\u200f';
 
-/** The shared help, with Slack's way of giving commands instead of Telegram's. */
+/** The shared help, with Slack's way of giving commands. */
 export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
   const l = deps.services.config.limits;
-  const lines = helpText(locale, {
-    max: l.rateMax,
-    windowSeconds: l.rateWindowSeconds,
-    maxActive: l.maxActivePerUser,
-    maxPdfBytes: l.maxPdfBytes,
-  }).split('\n');
-  // The last line of the shared help lists Telegram's commands.
-  lines.pop();
-  lines.push(
-    locale === 'ar'
-      ? `${RLM}• على Slack: أرسل ملف PDF في رسالة مباشرة إليّ، أو في قناة مع الإشارة إليّ. ‎/doc2video يفتح نموذجاً، ‎/doc2video status مهامك، ‎/doc2video cancel <id> إلغاء مهمة.`
-      : '• On Slack: share a PDF in a DM with me, or in a channel and mention me. `/doc2video` opens a form, `/doc2video status` lists your jobs, `/doc2video cancel <id>` stops one.',
+  return helpText(
+    locale,
+    { max: l.rateMax, windowSeconds: l.rateWindowSeconds, maxActive: l.maxActivePerUser, maxPdfBytes: l.maxPdfBytes },
+    'slack',
   );
-  return lines.join('\n');
 }
 
 /**

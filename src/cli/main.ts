@@ -122,10 +122,6 @@ async function runThroughQueue(
       onFinished: (_job, outcome, code) => settle({ outcome, ...(code ? { code } : {}) }),
     },
   );
-  // A retryable failure on the last attempt also ends here; BullMQ emits 'failed'.
-  running.worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) settle({ outcome: 'failed', code: err.message.split(':')[0] });
-  });
 
   const stop = async () => {
     await running.close(5_000);
