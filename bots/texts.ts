@@ -110,15 +110,23 @@ export function statusText(locale: Locale, jobs: JobRecord[]): string {
   return (locale === 'ar' ? 'مهامك:\n' : 'Your jobs:\n') + lines.join('\n');
 }
 
-export function cancelText(locale: Locale, outcome: 'cancelled' | 'not-found' | 'already-finished', jobId: string): string {
+const STATUS_COMMAND = { telegram: '/status', slack: '/doc2video status' } as const;
+
+export function cancelText(
+  locale: Locale,
+  outcome: 'cancelled' | 'not-found' | 'already-finished',
+  jobId: string,
+  platform: 'telegram' | 'slack' = 'telegram',
+): string {
+  const status = STATUS_COMMAND[platform];
   const en = {
     cancelled: `Job ${jobId} is cancelled. Nothing more will be sent for it.`,
-    'not-found': `No job ${jobId} of yours was found. See /status for your jobs.`,
+    'not-found': `No job ${jobId} of yours was found. See ${status} for your jobs.`,
     'already-finished': `Job ${jobId} has already finished.`,
   };
   const ar = {
     cancelled: `${RLM}تم إلغاء المهمة ${jobId}. لن يُرسل أي شيء آخر بخصوصها.`,
-    'not-found': `${RLM}لم يتم العثور على مهمة ${jobId} خاصة بك. استخدم ‎/status لعرض مهامك.`,
+    'not-found': `${RLM}لم يتم العثور على مهمة ${jobId} خاصة بك. استخدم ‎${status} لعرض مهامك.`,
     'already-finished': `${RLM}المهمة ${jobId} انتهت بالفعل.`,
   };
   return (locale === 'ar' ? ar : en)[outcome];

@@ -54,7 +54,7 @@ export async function answerCommand(
       }
       const outcome = await services.cancel(jobId, userKey);
       services.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
-      return cancelText(locale, outcome, jobId);
+      return cancelText(locale, outcome, jobId, 'slack');
     }
     case 'usage':
       // Anyone else gets what an unknown word gets (the help), never the report.
