@@ -125,6 +125,12 @@ async function settle(
   outcome: 'completed' | 'failed' | 'cancelled',
   code?: JobError['code'],
 ): Promise<void> {
+  // Costs first, awaited: the job stays active until they are recorded (a crash before that
+  // re-runs the settle, and the ledger counts a job once), and a /status record that says
+  // "completed" already carries its cost.
+  await Promise.resolve()
+    .then(() => deps.onFinished?.(job, outcome, code))
+    .catch((err: unknown) => deps.logger.warn({ event: 'on_finished_failed', jobId: job.id, err }, 'final bookkeeping hook failed'));
   await deps.records.finish(job.id!, outcome, code).catch(() => {});
   if (deps.limits) {
     const next = await deps.limits.releaseSlot(job.data.requester.userKey, job.id!).catch(() => undefined);
@@ -133,9 +139,4 @@ async function settle(
       if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => {});
     }
   }
-  // Awaited, so the job stays active until its costs are recorded: a crash before that re-runs
-  // the settle, and the ledger counts a job once.
-  await Promise.resolve()
-    .then(() => deps.onFinished?.(job, outcome, code))
-    .catch((err: unknown) => deps.logger.warn({ event: 'on_finished_failed', jobId: job.id, err }, 'final bookkeeping hook failed'));
 }
