@@ -29,8 +29,16 @@ export type FileRef =
   | { kind: 'slack'; fileId: string; url?: string; name?: string; size?: number; mimeType?: string }
   | { kind: 'url'; url: string; name?: string; size?: number };
 
+/** How the explainer is laid out: the page with the presenter in a corner, or the presenter alone. */
+export type VideoLayout = 'slides' | 'presenter';
+export const VIDEO_LAYOUTS: readonly VideoLayout[] = ['slides', 'presenter'];
+
 export interface JobOptions {
   avatarStyle?: AvatarStyle;
+  /** Default: config VIDEO_LAYOUT (slides). */
+  layout?: VideoLayout;
+  /** Burned-in captions; default: config VIDEO_CAPTIONS (on). A WebVTT file is kept either way. */
+  captions?: boolean;
   /** ISO 639-1 language the user asked for; overrides detection. */
   language?: string;
   /** The CLI's `script` command stops after the script step. */

@@ -114,6 +114,10 @@ const schema = z.object({
   DID_RENDER_DEADLINE_SECONDS: int(30, 3600, 600),
   DID_PRICE_PER_MINUTE: decimal(0.5),
 
+  // The explainer's default look; each user may choose otherwise (Telegram /style, Slack form, CLI flags).
+  VIDEO_LAYOUT: oneOf(['slides', 'presenter'] as const, 'slides'),
+  VIDEO_CAPTIONS: oneOf(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'] as const, 'on'),
+
   RATE_LIMIT_MAX: int(1, 10_000, 5),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 7 * 86_400, 600),
   MAX_ACTIVE_JOBS_PER_USER: int(1, 100, 2),
@@ -192,6 +196,9 @@ export interface Config {
       deadlineMs: number;
       pricePerMinuteUsd: number;
     };
+    /** Defaults for JobOptions.layout / JobOptions.captions. */
+    layout: 'slides' | 'presenter';
+    captions: boolean;
   };
   telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined; localApi: boolean };
   slack: {
@@ -286,6 +293,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         deadlineMs: e.DID_RENDER_DEADLINE_SECONDS * 1000,
         pricePerMinuteUsd: e.DID_PRICE_PER_MINUTE ?? 0.5,
       },
+      layout: e.VIDEO_LAYOUT,
+      captions: ['on', 'true', '1', 'yes'].includes(e.VIDEO_CAPTIONS),
     },
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,

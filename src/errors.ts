@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'VIDEO_TOO_LARGE',
   'CANCELLED',
   'BUDGET_EXCEEDED',
+  // The service-wide intake ceiling (MAX_QUEUED_JOBS) is reached: nothing was stored.
+  'SERVICE_BUSY',
   // Not in the user-facing list of the spec, but a user can meet it: a provider or platform
   // failed in a way we could not classify. Kept distinct so operators can find it.
   'INTERNAL',
@@ -73,6 +75,7 @@ const EN: Record<ErrorCode, Explanation> = {
     what: "Today's video budget has been used up.",
     next: 'Please try again tomorrow.',
   },
+  SERVICE_BUSY: { what: 'The service is busy with many videos right now.', next: 'Please try again in a few minutes.' },
   INTERNAL: { what: 'Something went wrong on our side.', next: 'Please try again; if it keeps happening, tell the operator.' },
 };
 
@@ -103,6 +106,7 @@ const AR: Record<ErrorCode, Explanation> = {
   VIDEO_TOO_LARGE: { what: 'الفيديو الناتج أكبر من أن يُرسل هنا.', next: 'جرّب مستنداً أقصر.' },
   CANCELLED: { what: 'تم إلغاء الفيديو.', next: 'أرسل الملف مرة أخرى متى شئت.' },
   BUDGET_EXCEEDED: { what: 'تم استهلاك ميزانية الفيديو لهذا اليوم.', next: 'يرجى المحاولة غداً.' },
+  SERVICE_BUSY: { what: 'الخدمة مشغولة بعدد كبير من الفيديوهات الآن.', next: 'يرجى المحاولة بعد بضع دقائق.' },
   INTERNAL: { what: 'حدث خطأ من جهتنا.', next: 'يرجى المحاولة مرة أخرى؛ وإن تكرر الأمر فأبلغ المشغّل.' },
 };
 
