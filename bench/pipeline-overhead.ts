@@ -12,7 +12,7 @@ import { createCoreServices } from '../src/app/services.js';
 import { startVideoWorker } from '../src/worker/worker.js';
 import { startRedisServer } from '../src/redis/embedded.js';
 import { createTestAdapter, type TestEvent } from '../bots/test/adapter.js';
-import type { ScriptWriter, VideoRenderer } from '../pipeline/providers/types.js';
+import type { ScriptWriter, VideoRenderer } from '../pipeline/ports.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '40' } } });
 const JOBS = Number(values.jobs);

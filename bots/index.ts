@@ -2,7 +2,7 @@
 // the web process also starts the front doors (webhooks / long polling) that accept requests.
 import type { CoreServices } from '../src/app/services.js';
 import type { HttpServer } from '../src/http/server.js';
-import type { AdapterRegistry } from './adapter.js';
+import type { AdapterRegistry } from '../pipeline/ports.js';
 import { createSlackAdapterFor } from './slack/adapter.js';
 import { startSlackFrontDoor } from './slack/app.js';
 import { startTelegramFrontDoor, telegramAdapterFor } from './telegram/index.js';

@@ -3,7 +3,7 @@
 import { describeError, formatDuration, type ErrorCode, type Locale } from '../src/errors.js';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobRecord } from '../src/jobs/records.js';
-import type { ProgressUpdate } from './adapter.js';
+import type { ProgressUpdate } from '../pipeline/ports.js';
 import type { StepName } from '../pipeline/job.js';
 
 // Arabic lines start with U+200F (RLM) where they begin with a Latin id or digit, so the line

@@ -5,42 +5,26 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import { JobError } from '../src/errors.js';
-import { adapterFor, type AdapterContext, type AdapterRegistry, type ChatAdapter } from '../bots/adapter.js';
-import { PAID_STEPS, STEPS, stepNumber, type Checkpoint, type StepName, type VideoJobData, type VideoJobResult } from './job.js';
-import type { CallContext, ScriptWriter, VideoRenderer } from './providers/types.js';
-import type { ScriptCache } from './script/cache.js';
+import { PAID_STEPS, STEPS, stepNumber, type StepName, type VideoJobResult } from './job.js';
+import {
+  adapterFor,
+  type AdapterContext,
+  type AdapterRegistry,
+  type CallContext,
+  type ChatAdapter,
+  type PipelineJob,
+  type PipelineObserver,
+  type ScriptCache,
+  type ScriptWriter,
+  type SlotGate,
+  type VideoRenderer,
+} from './ports.js';
 import { fetchStep } from './steps/fetch.js';
 import { extractStep } from './steps/extract.js';
 import { scriptStep } from './steps/script.js';
 import { renderStep } from './steps/render.js';
 import { waitStep } from './steps/wait.js';
 import { deliverStep } from './steps/deliver.js';
-
-/** The job as the pipeline sees it; the BullMQ specifics live in src/worker. */
-export interface PipelineJob {
-  readonly id: string;
-  readonly data: VideoJobData;
-  readonly signal: AbortSignal;
-  /** Merge into data.checkpoint and persist before resolving. */
-  saveCheckpoint(patch: Partial<Checkpoint>): Promise<void>;
-  saveChat(patch: Record<string, unknown>): Promise<void>;
-  /** Park the job until `at` without holding a worker slot. Never returns. */
-  sleepUntil(at: number): Promise<never>;
-}
-
-/** Per-user concurrency: acquire (or renew) a slot before a paid step. */
-export interface SlotGate {
-  acquire(userKey: string, jobId: string): Promise<boolean>;
-}
-
-/** Hooks for metrics, costs and budgets; all optional. */
-export interface PipelineObserver {
-  /** May throw JobError(BUDGET_EXCEEDED) to stop before money is spent. */
-  beforePaidStep?(job: PipelineJob, step: StepName): Promise<void>;
-  stepStarted?(job: PipelineJob, step: StepName): void;
-  stepFinished?(job: PipelineJob, step: StepName, durationMs: number): void;
-  stateChanged?(job: PipelineJob, state: 'active' | 'waiting-slot' | 'rendering', step: StepName): Promise<void>;
-}
 
 export interface PipelineDeps {
   logger: Logger;

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobError, formatBytes } from '../../src/errors.js';
-import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../adapter.js';
+import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../../pipeline/ports.js';
 
 export interface CliReporter {
   progress(update: ProgressUpdate): void;

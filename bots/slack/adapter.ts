@@ -6,7 +6,7 @@ import type { WebClient } from '@slack/web-api';
 import type { CoreServices } from '../../src/app/services.js';
 import { JobError, formatBytes, toLocale, type Locale } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
-import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../adapter.js';
+import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
 import { acceptedText, captionText, doneText, linkInsteadText, progressText } from '../texts.js';
 import { createSlackWebClient, isGoneError, slackErrorCode } from './client.js';
 import { downloadSlackFile, type SlackFile } from './files.js';

@@ -6,7 +6,7 @@ import { WebClient } from '@slack/web-api';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
 import type { Logger } from '../../src/logger.js';
-import type { ChatAdapter } from '../adapter.js';
+import type { ChatAdapter } from '../../pipeline/ports.js';
 import type { FrontDoor } from '../index.js';
 import { createSlackAdapterFor } from './adapter.js';
 import { Background } from './background.js';

@@ -6,7 +6,7 @@ import type { CoreServices } from '../../src/app/services.js';
 import { JobError, formatBytes, isJobError, toLocale, type Locale } from '../../src/errors.js';
 import type { SubmitOutcome } from '../../src/queue/submit.js';
 import type { JobOptions, Requester, VideoJobData } from '../../pipeline/job.js';
-import type { ChatAdapter } from '../adapter.js';
+import type { ChatAdapter } from '../../pipeline/ports.js';
 import { rateLimitedText } from '../texts.js';
 import type { Background } from './background.js';
 import { fileRefOf, fileTitle, isPdfFile, type SlackFile } from './files.js';

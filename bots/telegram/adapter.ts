@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
-import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../adapter.js';
+import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
 import { acceptedText, captionText, doneText, failedProgressText, linkInsteadText, progressText } from '../texts.js';
 import {
   CLOUD_DOWNLOAD_LIMIT,

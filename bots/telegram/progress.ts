@@ -12,7 +12,7 @@ import type { Api } from 'grammy';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/logger.js';
 import { cancelFlagKey } from '../../src/queue/cancel.js';
-import { ChatUnavailableError, type AdapterContext } from '../adapter.js';
+import { ChatUnavailableError, type AdapterContext } from '../../pipeline/ports.js';
 import { describeTelegramError, isBlockedError, isNotModifiedError } from './api.js';
 import { replyParams } from './replies.js';
 

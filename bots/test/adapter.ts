@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { request } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
-import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../adapter.js';
+import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../../pipeline/ports.js';
 
 export type TestEvent = { at: number; pid: number } & (
   | { type: 'acknowledge'; jobId: string; position: number }

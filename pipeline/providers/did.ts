@@ -16,7 +16,7 @@ import {
   type RenderRequest,
   type RenderStatus,
   type VideoRenderer,
-} from './types.js';
+} from '../ports.js';
 
 export interface DidRendererOptions {
   /** D-ID API key as shown in D-ID Studio (`user:password`). */

@@ -2,7 +2,7 @@
 // informative sentences. No network, no cost, deterministic (same input -> same output), and
 // always inside the word range it is asked for, so the pipeline works without an API key.
 import { countWords } from '../script/limits.js';
-import type { ScriptDraft, ScriptRequest, ScriptWriter } from './types.js';
+import type { ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 
 interface Phrases {
   opening: (title: string) => string;

@@ -21,7 +21,7 @@ import {
   MissingToolError,
   TOOL_PACKAGES,
   type ToolName,
-} from '../../src/tools/check-tools.js';
+} from './tools.js';
 import { countWords, estimateSeconds } from '../script/limits.js';
 import {
   ResultUrlExpiredError,
@@ -29,7 +29,7 @@ import {
   type RenderRequest,
   type RenderStatus,
   type VideoRenderer,
-} from './types.js';
+} from '../ports.js';
 
 export interface LocalRendererOptions {
   /** Where finished MP4s (and their small JSON sidecars) live. Created when missing. */

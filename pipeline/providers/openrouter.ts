@@ -16,7 +16,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { JobError } from '../../src/errors.js';
 import { countWords } from '../script/limits.js';
 import { buildScriptMessages } from '../script/prompt.js';
-import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from './types.js';
+import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 
 export interface OpenRouterWriterOptions {
   apiKey: string;

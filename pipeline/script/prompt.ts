@@ -1,6 +1,6 @@
 // The instructions an LLM gets to write a presenter script. Kept apart from the HTTP client so
 // the wording can be tested (and changed) without touching the retry logic.
-import type { ScriptRequest } from '../providers/types.js';
+import type { ScriptRequest } from '../ports.js';
 
 let displayNames: Intl.DisplayNames | undefined;
 

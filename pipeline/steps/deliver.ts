@@ -6,10 +6,15 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { JobError } from '../../src/errors.js';
-import type { AdapterContext, ChatAdapter } from '../../bots/adapter.js';
 import type { DeliverResult } from '../job.js';
-import type { PipelineJob } from '../run.js';
-import { ResultUrlExpiredError, type CallContext, type VideoRenderer } from '../providers/types.js';
+import {
+  ResultUrlExpiredError,
+  type AdapterContext,
+  type CallContext,
+  type ChatAdapter,
+  type PipelineJob,
+  type VideoRenderer,
+} from '../ports.js';
 
 /** Far above any 3-minute presenter video; stops a runaway download. */
 export const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;

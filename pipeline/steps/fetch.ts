@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { JobError, formatBytes } from '../../src/errors.js';
-import type { AdapterContext, ChatAdapter } from '../../bots/adapter.js';
+import type { AdapterContext, ChatAdapter } from '../ports.js';
 import type { FetchResult } from '../job.js';
 import { PDF_HEADER_WINDOW, hasPdfHeader } from '../pdf/classify.js';
 

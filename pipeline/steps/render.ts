@@ -3,9 +3,8 @@
 // earlier create's answer was lost to a crash or timeout) looks for that video first.
 import { JobError } from '../../src/errors.js';
 import type { RenderResult } from '../job.js';
-import type { PipelineJob } from '../run.js';
-import type { CallContext, VideoRenderer } from '../providers/types.js';
-import { voiceFor } from '../providers/voices.js';
+import type { CallContext, PipelineJob, VideoRenderer } from '../ports.js';
+import { voiceFor } from '../render/voices.js';
 
 export interface RenderDeps {
   renderer: VideoRenderer;

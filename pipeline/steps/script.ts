@@ -2,8 +2,7 @@
 // ScriptWriter, cached per PDF + options so the same document never pays the LLM twice.
 import { JobError } from '../../src/errors.js';
 import type { ExtractResult, JobOptions, ScriptResult } from '../job.js';
-import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../providers/types.js';
-import type { ScriptCache, ScriptCacheKey } from '../script/cache.js';
+import type { CallContext, ScriptCache, ScriptCacheKey, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 import { cleanScript } from '../script/clean.js';
 import { checkScript, limitsFor } from '../script/limits.js';
 

@@ -2,7 +2,7 @@
 // held while the provider renders); the webhook only wakes the job early, it is never trusted.
 import { JobError, isJobError } from '../../src/errors.js';
 import type { RenderResult, WaitResult } from '../job.js';
-import type { CallContext, RenderStatus, VideoRenderer } from '../providers/types.js';
+import type { CallContext, RenderStatus, VideoRenderer } from '../ports.js';
 import { nextPollAt } from '../render/schedule.js';
 
 export type WaitOutcome = { done: WaitResult } | { retryAt: number };

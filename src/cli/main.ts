@@ -17,7 +17,7 @@ import { createCliAdapter } from '../../bots/cli/adapter.js';
 import type { StepName } from '../../pipeline/job.js';
 import { checkPdf } from './check.js';
 import { createTerminalReporter } from './progress.js';
-import { checkTools, missingToolMessage } from '../tools/check-tools.js';
+import { checkTools, missingToolMessage } from '../../pipeline/providers/tools.js';
 
 const USAGE = `Usage:
   doc2video <file.pdf> [--out out.mp4] [--avatar ${AVATAR_STYLES.join('|')}] [--language xx]

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { JobError } from '../errors.js';
 import type { CliReporter } from '../../bots/cli/adapter.js';
-import type { ProgressUpdate } from '../../bots/adapter.js';
+import type { ProgressUpdate } from '../../pipeline/ports.js';
 import { progressText } from '../../bots/texts.js';
 
 export interface TerminalReporter extends CliReporter {

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { JobError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Checkpoint, StepName } from '../../pipeline/job.js';
-import type { PipelineJob, PipelineObserver } from '../../pipeline/run.js';
+import type { PipelineJob, PipelineObserver } from '../../pipeline/ports.js';
 import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
 import { jobIdFor } from '../queue/video-queue.js';
 import { expectedVideoSeconds, llmCostUsd, opsKeys, roundUsd, utcDay, videoCostUsd } from './costs.js';

@@ -2,11 +2,16 @@
 // renders in flight, Sentry, and the routes (/metrics, /admin/queues). Entry points call
 // createOps() once after createCoreServices(); see src/main/{web,worker,dev}.ts.
 import type { Job } from 'bullmq';
-import type { CoreServices } from '../app/services.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { JobRecords } from '../jobs/records.js';
+import type { VideoQueue } from '../queue/video-queue.js';
+import type { ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { HttpServer } from '../http/server.js';
 import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
 import type { WorkerOptions } from '../worker/worker.js';
-import type { PipelineObserver } from '../../pipeline/run.js';
+import type { PipelineObserver } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
 import type { ErrorCode } from '../errors.js';
 import { BudgetGuard } from './budget.js';
@@ -24,6 +29,18 @@ import {
 import { mountAdminDashboard } from './admin-dashboard.js';
 import { initSentry, type ErrorReporter } from './sentry.js';
 import { usageReport, type UsageReport } from './usage.js';
+
+/** What operations need from the process (the composition root's services satisfy it). */
+export interface OpsDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  queue: VideoQueue;
+  records: JobRecords;
+  /** Only their names: free (offline) providers hold no budget. */
+  writer: Pick<ScriptWriter, 'name'>;
+  renderer: Pick<VideoRenderer, 'name'>;
+}
 
 export interface OpsOptions {
   /** web: serves /metrics (merging the workers'), the dashboard, the admission guard.
@@ -79,7 +96,7 @@ export function lateAdmissionGuard(): AdmissionGuard & { set(g: AdmissionGuard):
   return guard;
 }
 
-export function createOps(services: CoreServices, opts: OpsOptions): Ops {
+export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
   const { config, logger, redis } = services;
   const prefix = services.queue.opts.prefix ?? config.redisPrefix;
   const isWeb = opts.role !== 'worker';

@@ -6,9 +6,9 @@ import { JobError, isJobError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
-import { adapterFor, ChatUnavailableError } from '../../bots/adapter.js';
+import { adapterFor, ChatUnavailableError, type PipelineJob } from '../../pipeline/ports.js';
 import { nextStep, type Checkpoint, type VideoJobData, type VideoJobResult } from '../../pipeline/job.js';
-import { adapterContext, runPipeline, type PipelineDeps, type PipelineJob } from '../../pipeline/run.js';
+import { adapterContext, runPipeline, type PipelineDeps } from '../../pipeline/run.js';
 
 export interface ProcessorDeps extends Omit<PipelineDeps, 'slots'> {
   queue: Queue<VideoJobData, VideoJobResult>;

@@ -1,14 +1,37 @@
 // The worker: a BullMQ Worker running the video processor, plus what a worker process owes the
 // system: cancellation messages, the scheduled clean-up of old job records, and a graceful close.
 import { Worker, type Job } from 'bullmq';
-import type { CoreServices } from '../app/services.js';
-import type { AdapterRegistry } from '../../bots/adapter.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { JobRecords } from '../jobs/records.js';
+import type { UserLimits } from '../limits/limits.js';
+import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
-import type { PipelineObserver } from '../../pipeline/run.js';
-import { VIDEO_QUEUE } from '../queue/video-queue.js';
+import type { AdapterRegistry, PipelineObserver } from '../../pipeline/ports.js';
+import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
 import { cancelChannel, isCancelled } from '../queue/cancel.js';
 import { JobError } from '../errors.js';
 import { createVideoProcessor, failJob, type ProcessorDeps } from './processor.js';
+
+/** What a worker needs from the process around it (the composition root's services satisfy it). */
+export interface VideoWorkerDeps {
+  config: Pick<Config, 'redisPrefix' | 'workerConcurrency' | 'limits' | 'video'>;
+  logger: Logger;
+  /** Commands: cancel flags and their pub/sub channel. */
+  redis: Redis;
+  /** BullMQ's blocking connection. */
+  bullRedis: Redis;
+  queue: VideoQueue;
+  records: JobRecords;
+  limits: UserLimits;
+  scriptCache: ScriptCache;
+  writer: ScriptWriter;
+  renderer: VideoRenderer;
+  /** Where jobs keep their files while they run. */
+  workDir: string;
+  webhookUrlFor(jobId: string): string | undefined;
+}
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -30,7 +53,7 @@ export interface RunningWorker {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export function startVideoWorker(services: CoreServices, adapters: AdapterRegistry, opts: WorkerOptions = {}): RunningWorker {
+export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterRegistry, opts: WorkerOptions = {}): RunningWorker {
   const { config, logger, records } = services;
   const prefix = opts.prefix ?? services.queue.opts.prefix ?? config.redisPrefix;
 

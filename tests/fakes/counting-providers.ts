@@ -4,7 +4,7 @@
 // reports an OpenRouter-like usage cost; the render is "done" on the first look.
 import { Readable } from 'node:stream';
 import { writeLocalScript } from '../../pipeline/providers/local-script.js';
-import type { CallContext, RenderStatus, ScriptDraft, ScriptRequest, ScriptWriter, VideoRenderer } from '../../pipeline/providers/types.js';
+import type { CallContext, RenderStatus, ScriptDraft, ScriptRequest, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 
 export interface CountingWriter extends ScriptWriter {
   calls: { jobId: string; request: ScriptRequest }[];

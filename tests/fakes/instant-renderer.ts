@@ -2,7 +2,7 @@
 // records the request, status() says done, download() hands back a few bytes. It stands in for
 // D-ID (an external service); the pipeline around it is the real one.
 import { Readable } from 'node:stream';
-import type { CallContext, RenderRequest, RenderStatus, VideoRenderer } from '../../pipeline/providers/types.js';
+import type { CallContext, RenderRequest, RenderStatus, VideoRenderer } from '../../pipeline/ports.js';
 
 export interface InstantRenderer extends VideoRenderer {
   created: Array<RenderRequest & { jobId: string }>;

@@ -14,7 +14,7 @@ import { createCoreServices, type CoreServices, type ServiceOptions } from '../.
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { addDidWebhookRoute, addHealthRoutes } from '../../src/http/routes.js';
 import { startVideoWorker, type RunningWorker, type WorkerOptions } from '../../src/worker/worker.js';
-import type { AdapterRegistry } from '../../bots/adapter.js';
+import type { AdapterRegistry } from '../../pipeline/ports.js';
 import { freePort } from '../../src/redis/embedded.js';
 import { LogEventTap } from '../../src/ops/log-events.js';
 import { createOps, lateAdmissionGuard, type Ops, type OpsOptions } from '../../src/ops/wiring.js';

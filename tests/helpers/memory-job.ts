@@ -1,6 +1,6 @@
 // A PipelineJob kept in memory, for testing steps on their own. Its checkpoint survives a
 // "crash" (a new handle over the same data), like a BullMQ job's data in Redis.
-import type { PipelineJob } from '../../pipeline/run.js';
+import type { PipelineJob } from '../../pipeline/ports.js';
 import type { Checkpoint, VideoJobData } from '../../pipeline/job.js';
 
 export class Parked extends Error {

@@ -9,7 +9,7 @@ import { startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/app.j
 import { createSlackAdapterFor } from '../../bots/slack/adapter.js';
 import type { WorkerOptions } from '../../src/worker/worker.js';
 import type { AdmissionGuard } from '../../src/queue/submit.js';
-import type { VideoRenderer } from '../../pipeline/providers/types.js';
+import type { VideoRenderer } from '../../pipeline/ports.js';
 
 export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
 export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
-import type { RenderRequest, VideoRenderer } from '../../pipeline/providers/types.js';
+import type { RenderRequest, VideoRenderer } from '../../pipeline/ports.js';
 import type { AdmissionGuard } from '../../src/queue/submit.js';
 import { startTelegramFrontDoor, telegramAdapterFor, type TelegramFrontDoor } from '../../bots/telegram/index.js';
 import type { TelegramAdapter, TelegramAdapterOptions } from '../../bots/telegram/adapter.js';

@@ -12,7 +12,7 @@ import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { createTestAdapter } from '../../bots/test/adapter.js';
 import { countingRenderer, countingScriptWriter, paidCalls } from '../fakes/counting-providers.js';
 import type { SubmitRequest } from '../../src/queue/submit.js';
-import type { CallContext } from '../../pipeline/providers/types.js';
+import type { CallContext } from '../../pipeline/ports.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
 

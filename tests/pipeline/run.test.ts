@@ -251,7 +251,7 @@ describe('runPipeline on a finished checkpoint', () => {
     });
     const result = await runPipeline(memoryJob('done1', data), {
       logger: captureLogs().logger,
-      adapters: { test: trap<import('../../bots/adapter.js').ChatAdapter>('adapter') },
+      adapters: { test: trap<import('../../pipeline/ports.js').ChatAdapter>('adapter') },
       writer: trap('writer'),
       renderer: trap('renderer'),
       scriptCache: trap('cache'),

@@ -14,7 +14,7 @@ import { createSlackAdapter, SLACK_MAX_UPLOAD_BYTES } from '../../../bots/slack/
 import { createSlackWebClient } from '../../../bots/slack/client.js';
 import { tokenHostAllowed } from '../../../bots/slack/files.js';
 import { ProgressMessages } from '../../../bots/slack/progress-message.js';
-import { ChatUnavailableError, type AdapterContext, type ChatAdapter } from '../../../bots/adapter.js';
+import { ChatUnavailableError, type AdapterContext, type ChatAdapter } from '../../../pipeline/ports.js';
 import { JobError } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config.js';
 import { jobIdFor } from '../../../src/queue/video-queue.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
-import { ChatUnavailableError, type AdapterContext } from '../../../bots/adapter.js';
+import { ChatUnavailableError, type AdapterContext } from '../../../pipeline/ports.js';
 import { createTelegramApi } from '../../../bots/telegram/api.js';
 import { createTelegramAdapter, type TelegramAdapter } from '../../../bots/telegram/adapter.js';
 import { doneText, failedProgressText, linkInsteadText } from '../../../bots/texts.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { JobError } from '../../../src/errors.js';
 import { createDidRenderer, didAuthorization, type DidRendererOptions } from '../../../pipeline/providers/did.js';
-import { ResultUrlExpiredError, type CallContext, type RenderRequest } from '../../../pipeline/providers/types.js';
+import { ResultUrlExpiredError, type CallContext, type RenderRequest } from '../../../pipeline/ports.js';
 import { startFakeDid, type FakeDid, type FakeDidOptions } from '../../fakes/did.js';
 
 type Line = Record<string, unknown>;

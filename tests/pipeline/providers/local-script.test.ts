@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createLocalScriptWriter, splitSentences, writeLocalScript } from '../../../pipeline/providers/local-script.js';
-import type { ScriptRequest } from '../../../pipeline/providers/types.js';
+import type { ScriptRequest } from '../../../pipeline/ports.js';
 import { countWords, limitsFor } from '../../../pipeline/script/limits.js';
 import { createLogger } from '../../../src/logger.js';
 

@@ -17,7 +17,7 @@ import {
   displayWidth,
   type LocalRenderMeta,
 } from '../../../pipeline/providers/local-video.js';
-import { ResultUrlExpiredError, type CallContext, type RenderRequest, type VideoRenderer } from '../../../pipeline/providers/types.js';
+import { ResultUrlExpiredError, type CallContext, type RenderRequest, type VideoRenderer } from '../../../pipeline/ports.js';
 import { countWords, estimateSeconds } from '../../../pipeline/script/limits.js';
 
 const EN_SCRIPT =

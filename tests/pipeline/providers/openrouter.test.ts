@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { JobError } from '../../../src/errors.js';
 import { createOpenRouterWriter, parseRetryAfter, type OpenRouterWriter } from '../../../pipeline/providers/openrouter.js';
-import type { CallContext, ScriptRequest } from '../../../pipeline/providers/types.js';
+import type { CallContext, ScriptRequest } from '../../../pipeline/ports.js';
 import { countWords } from '../../../pipeline/script/limits.js';
 import { startFakeOpenRouter, type FakeOpenRouter } from '../../fakes/openrouter.js';
 

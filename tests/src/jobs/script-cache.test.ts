@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createScriptCache, scriptCacheKey } from '../../../pipeline/script/cache.js';
+import { createScriptCache, scriptCacheKey } from '../../../src/jobs/script-cache.js';
 import type { ScriptResult } from '../../../pipeline/job.js';
 
 let redis: Redis;

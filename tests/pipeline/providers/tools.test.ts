@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTools, findFont, missingToolMessage, MissingToolError, TOOL_PACKAGES } from '../../../src/tools/check-tools.js';
+import { checkTools, findFont, missingToolMessage, MissingToolError, TOOL_PACKAGES } from '../../../pipeline/providers/tools.js';
 
 describe('checkTools', () => {
   it('reports nothing missing when ffmpeg, ffprobe and espeak-ng run', () => {

@@ -1,4 +1,4 @@
-// Script cache in Redis: the same PDF with the same options never pays the LLM twice (a user
+// The script cache (pipeline/ports.ts ScriptCache) in Redis: the same PDF with the same options never pays the LLM twice (a user
 // resending a file, a job retried after the render failed, the CLI run twice).
 //
 // No lock: two jobs for the same PDF that reach the script step at the same moment both pay
@@ -7,18 +7,8 @@
 // in the step, and a crashed holder would stall every other job for that PDF.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ScriptResult } from '../job.js';
-
-export interface ScriptCacheKey {
-  language: string;
-  provider: 'openrouter' | 'local';
-  model?: string;
-}
-
-export interface ScriptCache {
-  get(pdfSha256: string, key: ScriptCacheKey): Promise<ScriptResult | undefined>;
-  set(pdfSha256: string, key: ScriptCacheKey, result: ScriptResult): Promise<void>;
-}
+import type { ScriptResult } from '../../pipeline/job.js';
+import type { ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
 
 export const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VOICE_LANGUAGES, voiceFor } from '../../../pipeline/providers/voices.js';
+import { VOICE_LANGUAGES, voiceFor } from '../../../pipeline/render/voices.js';
 
 describe('voiceFor', () => {
   it.each([

@@ -1,0 +1,194 @@
+// The ports of the pipeline: what it needs from the outside world, as interfaces. Front doors
+// (bots/) implement the chat port, providers (pipeline/providers/) the script writer and video
+// renderer ports, the runtime (src/) the job, slot gate, observer and script cache. The pipeline
+// imports only these, so each side can change without the other (docs/architecture.md).
+import type { Readable } from 'node:stream';
+import type { AvatarStyle } from '../src/config.js';
+import type { JobError } from '../src/errors.js';
+import type { Logger } from '../src/logger.js';
+import type { Checkpoint, Platform, ScriptResult, StepName, VideoJobData } from './job.js';
+
+// ---------------------------------------------------------------------------------------------
+// The job and the runtime around it
+
+/** The job as the pipeline sees it; the BullMQ specifics live in src/worker. */
+export interface PipelineJob {
+  readonly id: string;
+  readonly data: VideoJobData;
+  readonly signal: AbortSignal;
+  /** Merge into data.checkpoint and persist before resolving. */
+  saveCheckpoint(patch: Partial<Checkpoint>): Promise<void>;
+  saveChat(patch: Record<string, unknown>): Promise<void>;
+  /** Park the job until `at` without holding a worker slot. Never returns. */
+  sleepUntil(at: number): Promise<never>;
+}
+
+/** Per-user concurrency: acquire (or renew) a slot before a paid step. */
+export interface SlotGate {
+  acquire(userKey: string, jobId: string): Promise<boolean>;
+}
+
+/** Hooks for metrics, costs and budgets; all optional. */
+export interface PipelineObserver {
+  /** May throw JobError(BUDGET_EXCEEDED) to stop before money is spent. */
+  beforePaidStep?(job: PipelineJob, step: StepName): Promise<void>;
+  stepStarted?(job: PipelineJob, step: StepName): void;
+  stepFinished?(job: PipelineJob, step: StepName, durationMs: number): void;
+  stateChanged?(job: PipelineJob, state: 'active' | 'waiting-slot' | 'rendering', step: StepName): Promise<void>;
+}
+
+/** Scripts already written, by PDF and options: a repeated PDF never pays the LLM twice. */
+export interface ScriptCacheKey {
+  language: string;
+  provider: 'openrouter' | 'local';
+  model?: string;
+}
+
+export interface ScriptCache {
+  get(pdfSha256: string, key: ScriptCacheKey): Promise<ScriptResult | undefined>;
+  set(pdfSha256: string, key: ScriptCacheKey, result: ScriptResult): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chat port: the one interface every front door implements. The worker talks to the user
+// only through this; platform specifics stay behind it.
+
+export interface AdapterContext {
+  jobId: string;
+  /** What the user sees and types in /cancel. */
+  shortId: string;
+  data: VideoJobData;
+  logger: Logger;
+  /** Merge adapter-owned state into the job (persisted before it resolves). */
+  saveChatState(patch: Record<string, unknown>): Promise<void>;
+}
+
+export interface ProgressUpdate {
+  step: StepName;
+  /** 'waiting-slot': queued behind the user's other running videos. */
+  phase: 'running' | 'waiting-slot' | 'rendering';
+  /** 1-based step number and total, for a progress bar. */
+  index: number;
+  total: number;
+}
+
+export interface FileSource {
+  stream: Readable;
+  /** Size from the platform's metadata when known (checked before reading). */
+  size?: number;
+  name?: string;
+}
+
+export interface VideoFile {
+  path: string;
+  bytes: number;
+  fileName: string;
+  title: string;
+  durationSeconds?: number;
+  /** A download link valid ~24 h, for platforms whose upload limit is below the file size. */
+  linkUrl?: string;
+}
+
+export interface ChatAdapter {
+  readonly platform: Platform;
+  /** Largest video the platform takes as an upload; bigger ones go out as linkUrl. */
+  readonly maxUploadBytes: number;
+  /** Open the user's PDF. May throw JobError(PDF_TOO_LARGE / NOT_A_PDF) from metadata alone. */
+  openFile(ctx: AdapterContext, maxBytes: number): Promise<FileSource>;
+  /** "Got it, job abc123, 2nd in the queue." Sent by the front door once the job is durable. */
+  acknowledge(ctx: AdapterContext, info: { position: number }): Promise<void>;
+  progress(ctx: AdapterContext, update: ProgressUpdate): Promise<void>;
+  deliverVideo(ctx: AdapterContext, video: VideoFile): Promise<{ as: 'file' | 'link' }>;
+  fail(ctx: AdapterContext, error: JobError): Promise<void>;
+}
+
+/**
+ * Thrown by an adapter when the conversation is gone for good (bot blocked, channel archived,
+ * app removed). The pipeline stops the job quietly: no more chat output, no more paid calls.
+ */
+export class ChatUnavailableError extends Error {
+  override name = 'ChatUnavailableError';
+  constructor(
+    readonly platform: Platform,
+    readonly reason: string,
+  ) {
+    super(`${platform} chat unavailable: ${reason}`);
+  }
+}
+
+export type AdapterRegistry = Partial<Record<Platform, ChatAdapter>>;
+
+export function adapterFor(registry: AdapterRegistry, platform: Platform): ChatAdapter {
+  const adapter = registry[platform];
+  if (!adapter) throw new Error(`no chat adapter registered for platform "${platform}"`);
+  return adapter;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider ports: a real HTTP client, an offline implementation or a client pointed at a local
+// fake are interchangeable.
+
+export interface CallContext {
+  jobId: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ScriptRequest {
+  title: string;
+  text: string;
+  /** ISO 639-1 code of the language the script must be written in. */
+  language: string;
+  minWords: number;
+  maxWords: number;
+  targetWords: number;
+  /** Why the previous draft was refused ("too long: 520 words, at most 400"). */
+  feedback?: string;
+}
+
+export interface ScriptDraft {
+  text: string;
+  model?: string;
+  costUsd?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+export interface ScriptWriter {
+  readonly name: 'openrouter' | 'local';
+  /** The model asked for (part of the script cache key: another model writes another script). */
+  readonly model?: string;
+  write(request: ScriptRequest, ctx: CallContext): Promise<ScriptDraft>;
+}
+
+export interface RenderRequest {
+  script: string;
+  language: string;
+  /** Microsoft Azure voice short name, e.g. en-US-JennyNeural. */
+  voiceId: string;
+  avatarStyle: AvatarStyle;
+  title: string;
+  /** Where the provider calls back when done (D-ID only; absent without PUBLIC_URL). */
+  webhookUrl?: string;
+}
+
+export type RenderStatus =
+  | { state: 'pending'; raw: string }
+  | { state: 'done'; resultUrl: string; durationSeconds?: number }
+  | { state: 'error'; reason: string }
+  | { state: 'rejected'; reason: string };
+
+export interface VideoRenderer {
+  readonly name: 'd-id' | 'local';
+  /** Start a render. `ctx.jobId` goes out as user_data so a lost answer can be found again. */
+  create(request: RenderRequest, ctx: CallContext): Promise<{ id: string }>;
+  /** A video this job already created, when a create's answer was lost. */
+  findExisting(ctx: CallContext): Promise<{ id: string } | undefined>;
+  status(videoId: string, ctx: CallContext): Promise<RenderStatus>;
+  /** Stream the finished MP4. Throws ResultUrlExpiredError on 403 (re-read the status). */
+  download(resultUrl: string, ctx: CallContext): Promise<Readable>;
+}
+
+export class ResultUrlExpiredError extends Error {
+  override name = 'ResultUrlExpiredError';
+}
