@@ -27,10 +27,5 @@ export default tseslint.config(
     files: ['tests/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    files: ['**/*.ts'],
-    rules: {
-    },
-  },
   prettier,
 );
