@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
 import type { AvatarStyle } from '../../src/config.js';
 import { JobError } from '../../src/errors.js';
 import {
@@ -17,6 +18,7 @@ import {
   type RenderStatus,
   type VideoRenderer,
 } from '../ports.js';
+import { RETRYABLE_NETWORK_CODES, networkProblem, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
 
 export interface DidRendererOptions {
   /** D-ID API key as shown in D-ID Studio (`user:password`). */
@@ -74,26 +76,34 @@ interface ApiResponse {
   json: unknown;
 }
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-
+// The shapes we read from D-ID. Loose on purpose (passthrough, optional fields): D-ID adds
+// fields freely, and a field we do not need must never fail a job.
+const text = z.string().min(1);
 /** D-ID error bodies are `{kind, description}`; the API gateway's are `{message}`. */
-function errorInfo(json: unknown): { kind: string; description: string } {
-  if (!isRec(json)) return { kind: '', description: '' };
-  const kind = str(json.kind) ?? '';
-  const description = str(json.description) ?? str(json.message) ?? str(json.Message) ?? '';
-  return { kind, description: description.slice(0, 300) };
-}
+const ErrorBody = z.looseObject({
+  kind: text.optional().catch(undefined),
+  description: text.optional().catch(undefined),
+  message: text.optional().catch(undefined),
+  Message: text.optional().catch(undefined),
+});
+const Created = z.looseObject({ id: text });
+const Video = z.looseObject({
+  id: text,
+  status: text.optional().catch(undefined),
+  result_url: text.optional().catch(undefined),
+  duration: z.number().finite().optional().catch(undefined),
+  created_at: z.string().optional().catch(undefined),
+  user_data: z.string().optional().catch(undefined),
+  name: z.string().optional().catch(undefined),
+  error: z.unknown().optional(),
+});
+type Video = z.infer<typeof Video>;
+/** The documented list shape is {clips:[...]} / {expressives:[...]}; other wrappers or a bare array are accepted too. */
+const VideoList = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
-/** Retry-After in ms (seconds or an HTTP date); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  const secs = Number(v);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+function errorInfo(json: unknown): { kind: string; description: string } {
+  const e = parseBody(ErrorBody, json);
+  return { kind: e?.kind ?? '', description: (e?.description ?? e?.message ?? e?.Message ?? '').slice(0, 300) };
 }
 
 /** A text-level refusal: moderation, or a validation error about the script text itself. */
@@ -102,11 +112,6 @@ function isContentRejection(kind: string, description: string): boolean {
   if (/moderat|inappropriate|content.?policy|unsafe|celebrit|reject|prohibited/.test(all)) return true;
   return /validation/i.test(kind) && /script|input|text/i.test(description);
 }
-
-const networkProblem = (err: unknown): string => {
-  const e = err as { code?: unknown; name?: unknown };
-  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'network error';
-};
 
 /** host + path of a URL, without the query (a presigned URL's signature is a credential). */
 const safeUrl = (u: string): string => {
@@ -136,19 +141,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     interceptors.retry({
       methods: ['GET'],
       statusCodes: [429, 500, 502, 503, 504],
-      errorCodes: [
-        'ECONNRESET',
-        'ECONNREFUSED',
-        'ENOTFOUND',
-        'ENETDOWN',
-        'ENETUNREACH',
-        'EHOSTDOWN',
-        'EHOSTUNREACH',
-        'EPIPE',
-        'UND_ERR_SOCKET',
-        'UND_ERR_CONNECT_TIMEOUT',
-        'UND_ERR_HEADERS_TIMEOUT',
-      ],
+      errorCodes: [...RETRYABLE_NETWORK_CODES],
       maxRetries: opts.getRetry?.maxRetries ?? 3,
       minTimeout: opts.getRetry?.minTimeoutMs ?? 1_000,
       maxTimeout: opts.getRetry?.maxTimeoutMs ?? 30_000,
@@ -159,7 +152,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
   );
 
   /** Belt and braces: no detail we build from a response may carry the key. */
-  const scrub = (s: string) => secrets.reduce((out, k) => out.split(k).join('[redacted]'), s);
+  const scrub = providerScrubber(secrets, 1000);
 
   async function api(method: 'GET' | 'POST', path: string, ctx: CallContext, body?: unknown): Promise<ApiResponse> {
     const res = await request(`${baseUrl}${path}`, {
@@ -175,14 +168,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       bodyTimeout: timeoutMs,
       signal: ctx.signal,
     });
-    const text = await res.body.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.statusCode, headers: res.headers, json };
+    return { status: res.statusCode, headers: res.headers, json: parseJson(await res.body.text()) };
   }
 
   /** Map a final non-2xx answer (after any retries) to a JobError. */
@@ -230,26 +216,24 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       return undefined;
     }
     if (res.status < 200 || res.status >= 300) throw failure(res, 'list', ctx);
-    // Documented shape is {clips:[...]} / {expressives:[...]}; accept other wrappers or a bare array.
-    const j = res.json;
-    const items: unknown[] = Array.isArray(j)
-      ? j
-      : isRec(j)
-        ? ((Array.isArray(j[opts.api]) ? j[opts.api] : Object.values(j).find(Array.isArray)) as unknown[] | undefined) ?? []
-        : [];
-    const ours = items.filter(
-      (v): v is Rec =>
-        isRec(v) &&
-        typeof v.id === 'string' &&
-        (v.user_data === ctx.jobId || v.name === `doc2video-${ctx.jobId}`) &&
-        // A failed attempt of ours must not be adopted: the job would wait on a dead video forever.
-        v.status !== 'error' &&
-        v.status !== 'rejected',
-    );
+    const list = parseBody(VideoList, res.json) ?? [];
+    const items: unknown[] = Array.isArray(list)
+      ? list
+      : ((Array.isArray(list[opts.api]) ? list[opts.api] : Object.values(list).find(Array.isArray)) as unknown[] | undefined) ?? [];
+    const ours = items
+      .map((v) => parseBody(Video, v))
+      .filter(
+        (v): v is Video =>
+          v !== undefined &&
+          (v.user_data === ctx.jobId || v.name === `doc2video-${ctx.jobId}`) &&
+          // A failed attempt of ours must not be adopted: the job would wait on a dead video forever.
+          v.status !== 'error' &&
+          v.status !== 'rejected',
+      );
     if (ours.length === 0) return undefined;
-    const time = (v: Rec) => Date.parse(String(v.created_at ?? '')) || 0;
+    const time = (v: Video) => Date.parse(v.created_at ?? '') || 0;
     ours.sort((a, b) => time(b) - time(a));
-    return { id: ours[0]!.id as string };
+    return { id: ours[0]!.id };
   }
 
   async function create(req: RenderRequest, ctx: CallContext): Promise<{ id: string }> {
@@ -279,7 +263,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     // whether the previous one made a video, which no generic retry policy can do.
     let maybeCreated = false;
     let giveUp = false;
-    let problem = '';
+    let problem: string;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0 && maybeCreated) {
         const found = await findExisting(ctx);
@@ -292,7 +276,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       try {
         const res = await api('POST', `/${opts.api}`, ctx, body);
         if (res.status >= 200 && res.status < 300) {
-          const id = isRec(res.json) ? str(res.json.id) : undefined;
+          const id = parseBody(Created, res.json)?.id;
           if (id) {
             ctx.logger.info({ event: 'did_video_created', jobId: ctx.jobId, videoId: id, attempt });
             return { id };
@@ -302,7 +286,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
           problem = `HTTP ${res.status} without an id`;
         } else if (res.status === 429) {
           // Refused before any work was done: safe to send again once the wait is over.
-          waitMs = retryAfterMs(res.headers['retry-after']);
+          waitMs = parseRetryAfter(res.headers['retry-after']);
           problem = 'HTTP 429 (rate limited)';
           giveUp = waitMs !== undefined && waitMs > maxRetryAfter;
           ctx.logger.warn({ event: 'did_rate_limited', jobId: ctx.jobId, attempt, retryAfterMs: waitMs });
@@ -351,17 +335,17 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       return { state: 'error', reason: `${kind} ${videoId} not found` };
     }
     if (res.status < 200 || res.status >= 300) throw failure(res, 'status', ctx);
-    const j = isRec(res.json) ? res.json : {};
-    const raw = str(j.status) ?? 'unknown';
+    const j: Partial<Video> = parseBody(Video, res.json) ?? {};
+    const raw = j.status ?? 'unknown';
     ctx.logger.info({ event: 'did_poll', jobId: ctx.jobId, videoId, status: raw });
     switch (raw) {
       case 'done': {
-        const resultUrl = str(j.result_url);
+        const resultUrl = j.result_url;
         if (!resultUrl || !/^https?:\/\//i.test(resultUrl)) {
           // Reported: done with only an s3:// pending_url. Not usable yet; poll again.
           return { state: 'pending', raw: 'done-without-result-url' };
         }
-        const duration = typeof j.duration === 'number' && Number.isFinite(j.duration) ? j.duration : undefined;
+        const duration = j.duration;
         ctx.logger.info({ event: 'did_video_ready', jobId: ctx.jobId, videoId, durationSeconds: duration });
         return { state: 'done', resultUrl, ...(duration !== undefined ? { durationSeconds: duration } : {}) };
       }

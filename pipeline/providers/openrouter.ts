@@ -13,10 +13,14 @@
 // which keeps resetting a body timeout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
+import { z } from 'zod';
 import { JobError } from '../../src/errors.js';
 import { countWords } from '../script/limits.js';
 import { buildScriptMessages } from '../script/prompt.js';
 import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
+import { isRetryableNetworkError, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
+
+export { parseRetryAfter };
 
 export interface OpenRouterWriterOptions {
   apiKey: string;
@@ -56,17 +60,6 @@ export function maxTokensFor(request: Pick<ScriptRequest, 'language' | 'maxWords
   return Math.ceil(request.maxWords * perWord) + 200;
 }
 
-/** Retry-After (delta seconds or HTTP date) in ms, or undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined || v.trim() === '') return undefined;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const at = Date.parse(s);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}
-
 type Attempt =
   | { ok: true; draft: ScriptDraft; finishReason?: string }
   | {
@@ -79,33 +72,31 @@ type Attempt =
       retryAfterMs?: number;
     };
 
-interface ErrorBody {
-  code?: number | string;
-  message?: string;
-}
-
-interface CompletionBody {
-  model?: string;
-  error?: ErrorBody;
-  choices?: Array<{
-    finish_reason?: string | null;
-    error?: ErrorBody;
-    message?: { content?: unknown };
-  }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number; cost?: number };
-}
-
-const NETWORK_CODES = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
+// The shape of a chat completion (and of an error body) as we read it. Every field optional
+// and tolerant (`.catch`): a field of an unexpected type is treated as absent, never a crash.
+const ErrorBody = z.looseObject({
+  code: z.union([z.number(), z.string()]).optional().catch(undefined),
+  message: z.unknown().optional(),
+});
+const num = z.number().finite().optional().catch(undefined);
+const CompletionBody = z.looseObject({
+  model: z.string().optional().catch(undefined),
+  error: ErrorBody.optional().catch(undefined),
+  choices: z
+    .array(
+      z.looseObject({
+        finish_reason: z.string().nullable().optional().catch(undefined),
+        error: ErrorBody.optional().catch(undefined),
+        message: z.looseObject({ content: z.unknown().optional() }).optional().catch(undefined),
+      }),
+    )
+    .optional()
+    .catch(undefined),
+  usage: z
+    .looseObject({ prompt_tokens: num, completion_tokens: num, cost: num })
+    .optional()
+    .catch(undefined),
+});
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -126,7 +117,7 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const key = opts.apiKey;
   // Anything that reaches a log line or an error message passes through here.
-  const scrub = (s: string) => (key.length >= 4 ? s.split(key).join('[redacted]') : s).slice(0, 300);
+  const scrub = providerScrubber([key]);
 
   const headers: Record<string, string> = {
     authorization: `Bearer ${key}`,
@@ -159,7 +150,7 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
       if (deadline.aborted) return { ok: false, code: 'TIMEOUT', message: `no answer within ${opts.timeoutMs} ms` };
       const code = (err as { code?: unknown }).code;
       const message = scrub(err instanceof Error ? err.message : String(err));
-      if (typeof code === 'string' && NETWORK_CODES.has(code)) return { ok: false, code, message };
+      if (isRetryableNetworkError(err)) return { ok: false, code: code as string, message };
       // Unknown local failure (bad URL, invalid header...): retrying will not help.
       return {
         ok: false,
@@ -169,13 +160,8 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
       };
     }
 
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const parsed = (json && typeof json === 'object' ? json : {}) as CompletionBody;
+    const json = parseJson(raw);
+    const parsed = parseBody(CompletionBody, json) ?? {};
     const errorMessage = scrub(String(parsed.error?.message ?? (json === undefined ? raw.slice(0, 120) : '')));
     const errorCode = parsed.error?.code ?? status;
 
