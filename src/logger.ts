@@ -4,6 +4,32 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
+/**
+ * Log events that something watches: metrics count them, Sentry reports them (src/ops). Emitters
+ * write `event: 'llm_request' satisfies WatchedEvent`, and the listeners are typed over this
+ * list, so renaming an event on one side fails to compile instead of silently zeroing a metric.
+ */
+export const WATCHED_EVENTS = [
+  'llm_request',
+  'llm_error',
+  'did_video_request',
+  'did_poll',
+  'did_download_start',
+  'did_error',
+  'did_no_credits',
+  'did_create_attempt_failed',
+  'job_retry',
+  'rate_limited',
+  'job_failed',
+  'worker_error',
+  'worker_job_lost',
+  'queue_error',
+  'http_error',
+  'unhandled_rejection',
+  'shutdown_failed',
+] as const;
+export type WatchedEvent = (typeof WATCHED_EVENTS)[number];
+
 const REDACT_PATHS = [
   'authorization',
   'Authorization',

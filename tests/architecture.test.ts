@@ -115,3 +115,15 @@ describe('architecture: imports point down the layers', () => {
     expect(found).toHaveLength(6);
   });
 });
+
+describe('architecture: watched log events', () => {
+  it('every event metrics count or Sentry reports is emitted, by name, through the typed list', async () => {
+    const { WATCHED_EVENTS } = await import('../src/logger.js');
+    const code = ['src', 'bots', 'pipeline']
+      .flatMap(sourceFiles)
+      .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+      .join('\n');
+    const silent = WATCHED_EVENTS.filter((e) => !code.includes(`event: '${e}' satisfies WatchedEvent`));
+    expect(silent).toEqual([]);
+  });
+});

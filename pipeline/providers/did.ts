@@ -19,6 +19,7 @@ import {
   type VideoRenderer,
 } from '../ports.js';
 import { RETRYABLE_NETWORK_CODES, networkProblem, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
+import type { WatchedEvent } from '../../src/logger.js';
 
 export interface DidRendererOptions {
   /** D-ID API key as shown in D-ID Studio (`user:password`). */
@@ -176,11 +177,11 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     const { kind: errKind, description } = errorInfo(res.json);
     const s = res.status;
     if (s === 402) {
-      ctx.logger.error({ event: 'did_no_credits', jobId: ctx.jobId, status: s, kind: errKind }, 'D-ID credits exhausted');
+      ctx.logger.error({ event: 'did_no_credits' satisfies WatchedEvent, jobId: ctx.jobId, status: s, kind: errKind }, 'D-ID credits exhausted');
       return new JobError('VIDEO_FAILED', 'D-ID credits exhausted', { retryable: false });
     }
     ctx.logger.error(
-      { event: 'did_error', jobId: ctx.jobId, op: what, status: s, kind: errKind, description: scrub(description) },
+      { event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: what, status: s, kind: errKind, description: scrub(description) },
       `D-ID ${what} failed`,
     );
     if (s === 401 || s === 403) {
@@ -198,7 +199,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
 
   function netFailure(err: unknown, what: string, ctx: CallContext): JobError {
     const problem = networkProblem(err);
-    ctx.logger.error({ event: 'did_error', jobId: ctx.jobId, op: what, problem }, `D-ID ${what} failed`);
+    ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: what, problem }, `D-ID ${what} failed`);
     return new JobError('VIDEO_FAILED', `D-ID ${what} failed: ${problem}`, { retryable: true, cause: err });
   }
 
@@ -250,7 +251,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
         ? { presenter_id: avatar, ...common, config: { result_format: 'mp4' } }
         : { avatar_id: avatar, ...common };
     ctx.logger.info({
-      event: 'did_video_request',
+      event: 'did_video_request' satisfies WatchedEvent,
       jobId: ctx.jobId,
       api: opts.api,
       voice: req.voiceId,
@@ -304,7 +305,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
         problem = networkProblem(err);
       }
 
-      ctx.logger.warn({ event: 'did_create_attempt_failed', jobId: ctx.jobId, attempt, problem: scrub(problem), maybeCreated });
+      ctx.logger.warn({ event: 'did_create_attempt_failed' satisfies WatchedEvent, jobId: ctx.jobId, attempt, problem: scrub(problem), maybeCreated });
       if (attempt >= retryDelays.length || giveUp) {
         if (maybeCreated) {
           const found = await findExisting(ctx);
@@ -313,7 +314,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
             return found;
           }
         }
-        ctx.logger.error({ event: 'did_error', jobId: ctx.jobId, op: 'create', problem: scrub(problem) });
+        ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'create', problem: scrub(problem) });
         throw new JobError('VIDEO_FAILED', scrub(`D-ID create failed after ${attempt + 1} attempts: ${problem}`), {
           retryable: true,
         });
@@ -331,13 +332,13 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       throw netFailure(err, 'status', ctx);
     }
     if (res.status === 404) {
-      ctx.logger.error({ event: 'did_error', jobId: ctx.jobId, op: 'status', videoId, status: 404 });
+      ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'status', videoId, status: 404 });
       return { state: 'error', reason: `${kind} ${videoId} not found` };
     }
     if (res.status < 200 || res.status >= 300) throw failure(res, 'status', ctx);
     const j: Partial<Video> = parseBody(Video, res.json) ?? {};
     const raw = j.status ?? 'unknown';
-    ctx.logger.info({ event: 'did_poll', jobId: ctx.jobId, videoId, status: raw });
+    ctx.logger.info({ event: 'did_poll' satisfies WatchedEvent, jobId: ctx.jobId, videoId, status: raw });
     switch (raw) {
       case 'done': {
         const resultUrl = j.result_url;
@@ -353,7 +354,7 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       case 'rejected': {
         const { kind: errKind, description } = errorInfo(j.error);
         const reason = description || errKind || (raw === 'rejected' ? 'rejected by moderation' : 'render failed');
-        ctx.logger.error({ event: 'did_error', jobId: ctx.jobId, op: 'render', videoId, status: raw, kind: errKind, reason });
+        ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'render', videoId, status: raw, kind: errKind, reason });
         return { state: raw, reason };
       }
       default:
@@ -395,13 +396,13 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
       await res.body.dump();
-      ctx.logger.error({ event: 'did_error', jobId: ctx.jobId, op: 'download', status: res.statusCode, url: safeUrl(resultUrl) });
+      ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'download', status: res.statusCode, url: safeUrl(resultUrl) });
       throw new JobError('VIDEO_FAILED', `D-ID result download failed: HTTP ${res.statusCode}`, {
         retryable: res.statusCode === 429 || res.statusCode >= 500,
       });
     }
     ctx.logger.info({
-      event: 'did_download_start',
+      event: 'did_download_start' satisfies WatchedEvent,
       jobId: ctx.jobId,
       url: safeUrl(resultUrl),
       bytes: Number(res.headers['content-length']) || undefined,

@@ -19,6 +19,7 @@ import { countWords } from '../script/limits.js';
 import { buildScriptMessages } from '../script/prompt.js';
 import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 import { isRetryableNetworkError, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
+import type { WatchedEvent } from '../../src/logger.js';
 
 export { parseRetryAfter };
 
@@ -235,7 +236,7 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
       for (let attempt = 1; ; attempt++) {
         if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
         log.info(
-          { event: 'llm_request', jobId: ctx.jobId, model: opts.model, attempt, language: req.language, feedback: Boolean(req.feedback) },
+          { event: 'llm_request' satisfies WatchedEvent, jobId: ctx.jobId, model: opts.model, attempt, language: req.language, feedback: Boolean(req.feedback) },
           'asking OpenRouter for a script',
         );
         const result = await attemptOnce(body, ctx);
@@ -263,7 +264,7 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
         const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs;
         log.warn(
           {
-            event: 'llm_error',
+            event: 'llm_error' satisfies WatchedEvent,
             jobId: ctx.jobId,
             status: result.status,
             code: result.code,

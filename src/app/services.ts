@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import { createProducerConnection, createWorkerConnection } from '../redis/connection.js';
 import { createVideoQueue, type VideoQueue } from '../queue/video-queue.js';
 import { JobSubmitter, type AdmissionGuard } from '../queue/submit.js';
@@ -75,7 +75,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     opts.role === 'web' ? createProducerConnection(opts.redisUrl, logger) : createWorkerConnection(opts.redisUrl, logger);
   const bullRedis = createWorkerConnection(opts.redisUrl, logger);
   const queue = createVideoQueue(bullRedis, prefix);
-  queue.on('error', (err) => logger.warn({ event: 'queue_error', err: err.message }, 'queue error'));
+  queue.on('error', (err) => logger.warn({ event: 'queue_error' satisfies WatchedEvent, err: err.message }, 'queue error'));
   const limits = new UserLimits(redis, prefix, config.limits);
   const records = new JobRecords(redis, prefix, config.limits.jobTtlSeconds);
   const submitter = new JobSubmitter({

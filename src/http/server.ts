@@ -4,7 +4,7 @@
 // (req, res) listeners.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => unknown;
 
@@ -49,7 +49,7 @@ export function createHttpServer(logger: Logger): HttpServer {
       try {
         await r.handler(req, res, params);
       } catch (err) {
-        logger.error({ event: 'http_error', path: r.path, err }, 'request handler failed');
+        logger.error({ event: 'http_error' satisfies WatchedEvent, path: r.path, err }, 'request handler failed');
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal error' });
         else res.end();
       }

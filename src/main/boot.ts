@@ -2,7 +2,7 @@
 // wrong), make the logger, and turn SIGTERM/SIGINT into one orderly shutdown.
 import { ConfigError, loadConfig, secretValues, type Config } from '../config.js';
 import { pino } from 'pino';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, type Logger, type WatchedEvent } from '../logger.js';
 import { LogEventTap } from '../ops/log-events.js';
 
 export function boot(name: string): { config: Config; logger: Logger; logTap: LogEventTap } {
@@ -22,7 +22,7 @@ export function boot(name: string): { config: Config; logger: Logger; logTap: Lo
     { level: config.logLevel, secrets: secretValues(config), name },
     logTap.destination(pino.destination({ dest: process.stdout.fd || 1, sync: false })),
   );
-  process.on('unhandledRejection', (err) => logger.error({ event: 'unhandled_rejection', err }, 'unhandled rejection'));
+  process.on('unhandledRejection', (err) => logger.error({ event: 'unhandled_rejection' satisfies WatchedEvent, err }, 'unhandled rejection'));
   return { config, logger, logTap };
 }
 
@@ -46,7 +46,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     stop().then(
       () => process.exit(0),
       (err) => {
-        logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
+        logger.error({ event: 'shutdown_failed' satisfies WatchedEvent, err }, 'shutdown failed');
         process.exit(1);
       },
     );

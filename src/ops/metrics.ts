@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StepName } from '../../pipeline/job.js';
 import type { VideoQueue } from '../queue/video-queue.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { CostBreakdown, JobOutcome } from './costs.js';
 import type { LogEventTap, LogLine } from './log-events.js';
 
@@ -150,7 +150,7 @@ export function createOpsMetrics(opts: {
   }
 
   const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
-  const EVENTS: Record<string, EventCounter> = {
+  const EVENTS: Partial<Record<WatchedEvent, EventCounter>> = {
     llm_request: { role: 'worker', count: () => llmRequests.inc() },
     llm_error: { role: 'worker', count: (l) => llmErrors.inc({ status: str(l()?.status) ?? 'network' }) },
     did_video_request: { role: 'worker', count: () => didRequests.inc({ op: 'create' }) },
@@ -183,7 +183,7 @@ export function createOpsMetrics(opts: {
       // A process counts the events of its own kind of work: the web process never calls the
       // providers, a worker never admits requests.
       return tap.subscribe((event, line) => {
-        const c = EVENTS[event];
+        const c = EVENTS[event as WatchedEvent];
         if (c && (opts.role === 'all' || c.role === opts.role)) c.count(line);
       });
     },

@@ -7,7 +7,7 @@
 import * as Sentry from '@sentry/node';
 import type { Config } from '../config.js';
 import { secretValues } from '../config.js';
-import { makeScrubber, type Logger } from '../logger.js';
+import { makeScrubber, type Logger, type WatchedEvent } from '../logger.js';
 import type { LogEventTap, LogLine } from './log-events.js';
 
 export interface ErrorReporter {
@@ -27,7 +27,7 @@ export const REPORTED_EVENTS = [
   'http_error',
   'unhandled_rejection',
   'shutdown_failed',
-] as const;
+] as const satisfies readonly WatchedEvent[];
 
 const NOOP: ErrorReporter = {
   enabled: false,

@@ -1,7 +1,7 @@
 // The one way a front door turns a request into a job: admission (dedupe + rate limit), a
 // /status record, then the durable BullMQ add. Front doors answer their platform only after
 // submit() resolves, so an error here makes the platform retry, and the retry is deduplicated.
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { FileRef, JobOptions, Requester, VideoJobData } from '../../pipeline/job.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
@@ -47,7 +47,7 @@ export class JobSubmitter {
     const admission = await limits.admit(request.requester.userKey, request.dedupeKey, jobId);
     if (admission.status === 'limited') {
       logger.info(
-        { event: 'rate_limited', userKey: request.requester.userKey, retryAfterMs: admission.retryAfterMs },
+        { event: 'rate_limited' satisfies WatchedEvent, userKey: request.requester.userKey, retryAfterMs: admission.retryAfterMs },
         'request refused by the rate limit',
       );
       return admission;

@@ -3,7 +3,7 @@
 // crash the worker: every error ends as a retry, a failure with a code, or a quiet stop.
 import { DelayedError, UnrecoverableError, type Job, type Processor, type Queue } from 'bullmq';
 import { JobError, isJobError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
 import { adapterFor, ChatUnavailableError, type PipelineJob } from '../../pipeline/ports.js';
@@ -77,7 +77,7 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
       const final = !jobErr.retryable || job.attemptsMade + 1 >= attempts;
       if (!final) {
         logger.warn(
-          { event: 'job_retry', code: jobErr.code, attempt: job.attemptsMade + 1, err: jobErr.message },
+          { event: 'job_retry' satisfies WatchedEvent, code: jobErr.code, attempt: job.attemptsMade + 1, err: jobErr.message },
           'job will be retried',
         );
         throw jobErr;
@@ -94,7 +94,7 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
  */
 export async function failJob(deps: ProcessorDeps, job: Job<VideoJobData, VideoJobResult>, jobErr: JobError): Promise<void> {
   const logger = deps.logger.child({ jobId: job.id });
-  logger.error({ event: 'job_failed', code: jobErr.code, err: jobErr.message, step: nextStep(job.data.checkpoint) }, 'job failed');
+  logger.error({ event: 'job_failed' satisfies WatchedEvent, code: jobErr.code, err: jobErr.message, step: nextStep(job.data.checkpoint) }, 'job failed');
   await notifyFailure(deps, job, jobErr, logger);
   await settle(deps, job, 'failed', jobErr.code);
 }

@@ -3,7 +3,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
 import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
@@ -94,9 +94,9 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     // A job whose worker died mid-step resumes from its checkpoint; checkpoints make a re-run cheap, so tolerate a few crashes in a row before giving up.
     maxStalledCount: opts.maxStalledCount ?? 5,
   });
-  worker.on('error', (err) => logger.error({ event: 'worker_error', err: err.message }, 'worker error'));
+  worker.on('error', (err) => logger.error({ event: 'worker_error' satisfies WatchedEvent, err: err.message }, 'worker error'));
   worker.on('failed', (job, err) => {
-    if (!job) logger.error({ event: 'worker_job_lost', err: err.message }, 'a job failed without a job object');
+    if (!job) logger.error({ event: 'worker_job_lost' satisfies WatchedEvent, err: err.message }, 'a job failed without a job object');
     // BullMQ fails a job that stalled too often without calling our processor: tell the user.
     else if (/stalled/i.test(err.message)) {
       void failJob(processorDeps, job, new JobError('INTERNAL', err.message)).catch(() => {});
