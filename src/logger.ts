@@ -72,6 +72,17 @@ function scrubDeep(value: unknown, scrub: (s: string) => string, depth = 0): unk
   return out;
 }
 
+/**
+ * One shape for logged errors: `err` is always `{type, message, code?, stack?}`, whether the
+ * call site passed an Error or a short description, so jq queries and Sentry read one shape.
+ */
+function oneErrorShape(obj: Record<string, unknown>): Record<string, unknown> {
+  const e = obj.err;
+  if (e === undefined || e instanceof Error) return obj;
+  if (typeof e === 'string') return { ...obj, err: { type: 'Error', message: e } };
+  return obj;
+}
+
 export function createLogger(
   options: { level?: string; secrets?: readonly string[]; name?: string } = {},
   destination?: DestinationStream,
@@ -83,9 +94,11 @@ export function createLogger(
       base: options.name ? { proc: options.name } : {},
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Errors reach formatters.log as they are: oneErrorShape + scrubDeep give them their shape.
+      serializers: { err: (e: unknown) => e },
       formatters: {
         level: (label) => ({ level: label }),
-        log: (obj) => scrubDeep(obj, scrub) as Record<string, unknown>,
+        log: (obj) => scrubDeep(oneErrorShape(obj), scrub) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {

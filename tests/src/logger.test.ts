@@ -16,3 +16,15 @@ describe('logger', () => {
     expect(logs.events('y')).toHaveLength(1);
   });
 });
+
+describe('logged errors', () => {
+  it('have one shape, {type, message}, whether an Error or a description was logged', async () => {
+    const { captureLogs } = await import('../helpers/logs.js');
+    const { logger, logs } = captureLogs('info');
+    logger.warn({ event: 'a', err: new TypeError('bad thing') });
+    logger.warn({ event: 'b', err: 'sendMessage: 403 Forbidden' });
+    const [a, b] = [logs.events('a')[0]!, logs.events('b')[0]!];
+    expect(a.err).toMatchObject({ type: 'TypeError', message: 'bad thing' });
+    expect(b.err).toEqual({ type: 'Error', message: 'sendMessage: 403 Forbidden' });
+  });
+});
