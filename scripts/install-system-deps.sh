@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Installs the OS packages doc2video needs, when missing (Debian/Ubuntu, as root or with sudo):
-#   redis-server  the queue (the CLI and tests start their own), ffmpeg + espeak-ng + fonts  the
-#   offline video renderer, qpdf  test fixtures (encrypted PDFs).
+# Installs the Debian packages doc2video needs, when missing (Debian/Ubuntu, as root or with sudo).
+# The list is scripts/system-packages.txt (the Dockerfile reads the same file).
+#   install-system-deps.sh          everything (what the tests need too)
+#   install-system-deps.sh run      only what the service and the CLI need
 set -euo pipefail
+want="${1:-all}"
+list="$(dirname "$0")/system-packages.txt"
 pkgs=()
-command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
-command -v ffmpeg >/dev/null 2>&1 || pkgs+=(ffmpeg)
-command -v ffprobe >/dev/null 2>&1 || pkgs+=(ffmpeg)
-command -v espeak-ng >/dev/null 2>&1 || pkgs+=(espeak-ng)
-command -v qpdf >/dev/null 2>&1 || pkgs+=(qpdf)
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
+while read -r pkg when probe; do
+  case "$pkg" in ''|'#'*) continue ;; esac
+  [ "$want" = all ] || [ "$when" = "$want" ] || continue
+  case "$probe" in
+    cmd:*) command -v "${probe#cmd:}" >/dev/null 2>&1 && continue ;;
+    file:*) [ -e "${probe#file:}" ] && continue ;;
+  esac
+  pkgs+=("$pkg")
+done < "$list"
 if [ ${#pkgs[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi

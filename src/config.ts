@@ -91,6 +91,9 @@ const schema = z.object({
       .optional(),
   ),
   REDIS_PREFIX: optionalString.transform((v) => v ?? 'd2v'),
+  // rediss:// only: a PEM file with the CA that signed the server's certificate, and whether to verify it.
+  REDIS_TLS_CA_FILE: optionalString,
+  REDIS_TLS_VERIFY: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'true'),
   PORT: int(1, 65535, 3000),
   PUBLIC_URL: optionalHttpUrl('the public base URL of the web process'),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
@@ -168,6 +171,7 @@ export interface Config {
   env: Env;
   redisUrl: string | undefined;
   redisPrefix: string;
+  redisTls: { caFile: string | undefined; verify: boolean };
   port: number;
   publicUrl: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -261,6 +265,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: e,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    redisTls: { caFile: e.REDIS_TLS_CA_FILE, verify: ['true', '1', 'yes'].includes(e.REDIS_TLS_VERIFY) },
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,

@@ -71,9 +71,9 @@ export function createRenderer(config: Config, workDir: string): VideoRenderer {
 
 export function createCoreServices(config: Config, logger: Logger, opts: ServiceOptions): CoreServices {
   const prefix = opts.prefix ?? config.redisPrefix;
-  const redis =
-    opts.role === 'web' ? createProducerConnection(opts.redisUrl, logger) : createWorkerConnection(opts.redisUrl, logger);
-  const bullRedis = createWorkerConnection(opts.redisUrl, logger);
+  const to = { url: opts.redisUrl, tls: config.redisTls };
+  const redis = opts.role === 'web' ? createProducerConnection(to, logger) : createWorkerConnection(to, logger);
+  const bullRedis = createWorkerConnection(to, logger);
   const queue = createVideoQueue(bullRedis, prefix);
   queue.on('error', (err) => logger.warn({ event: 'queue_error' satisfies WatchedEvent, err: err.message }, 'queue error'));
   const limits = new UserLimits(redis, prefix, config.limits);

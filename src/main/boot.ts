@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, secretValues, type Config } from '../config.js
 import { pino } from 'pino';
 import { createLogger, type Logger, type WatchedEvent } from '../logger.js';
 import { LogEventTap } from '../ops/log-events.js';
+import { assertRedisFit, createWorkerConnection, RedisUnfitError } from '../redis/connection.js';
 
 export function boot(name: string): { config: Config; logger: Logger; logTap: LogEventTap } {
   let config: Config;
@@ -53,4 +54,26 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+/**
+ * Refuse to start on a Redis that would lose jobs (evicting, or older than 6.2): one clear line,
+ * exit 1. A Redis that is not reachable yet is not refused: processes wait for it (/readyz says
+ * 503), and the check runs when it answers.
+ */
+export async function checkRedisAtStart(name: string, config: Config, url: string, logger: Logger): Promise<void> {
+  const probe = createWorkerConnection({ url, tls: config.redisTls });
+  probe.on('error', () => {});
+  try {
+    const fit = await assertRedisFit(probe);
+    logger.info({ event: 'redis_checked', version: fit.version, policy: fit.policy }, 'Redis is fit for the queue');
+  } catch (err) {
+    if (err instanceof RedisUnfitError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  } finally {
+    probe.disconnect();
+  }
 }

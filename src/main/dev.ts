@@ -5,7 +5,7 @@ import { startWebApp } from '../app/web-app.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
 import { RedisServerMissingError, startRedisServer } from '../redis/embedded.js';
-import { boot, onShutdown } from './boot.js';
+import { boot, checkRedisAtStart, onShutdown } from './boot.js';
 
 const { config, logger, logTap } = boot('dev');
 let embedded: Awaited<ReturnType<typeof startRedisServer>> | undefined;
@@ -21,6 +21,7 @@ if (!redisUrl) {
   logger.info({ event: 'embedded_redis_started', url: redisUrl }, 'started an embedded redis-server');
 }
 
+if (!embedded) await checkRedisAtStart('dev', config, redisUrl, logger);
 const app = await startWebApp(config, logger, logTap, { role: 'all', redisUrl });
 const running = startVideoWorker(app.services, chatAdapters(app.services), app.ops.workerOptions());
 logger.info(

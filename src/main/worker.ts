@@ -3,10 +3,11 @@ import { createCoreServices } from '../app/services.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
 import { createOps } from '../ops/wiring.js';
-import { boot, onShutdown, requireRedisUrl } from './boot.js';
+import { boot, checkRedisAtStart, onShutdown, requireRedisUrl } from './boot.js';
 
 const { config, logger, logTap } = boot('worker');
 const redisUrl = requireRedisUrl('worker', config);
+await checkRedisAtStart('worker', config, redisUrl, logger);
 const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
 // Budgets before paid steps, costs and metrics; the metrics reach the web's /metrics via Redis.
 const ops = createOps(services, { role: 'worker', logTap });

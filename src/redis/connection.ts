@@ -1,10 +1,18 @@
 // ioredis connections as BullMQ wants them: workers block and must retry forever
 // (maxRetriesPerRequest: null); producers (web requests) fail fast instead of queueing
 // commands while Redis is down, so a webhook answers 5xx and the platform retries later.
+import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
 export type { Redis };
+
+/** How to reach Redis: the URL, and for rediss:// the certificate checks (managed Redis). */
+export interface RedisTarget {
+  url: string;
+  tls?: Config['redisTls'];
+}
 
 const base: RedisOptions = {
   // Reconnect by ourselves after a Redis restart: 50 ms, 100 ms, ... up to 2 s between tries.
@@ -12,16 +20,57 @@ const base: RedisOptions = {
   connectionName: 'doc2video',
 };
 
-export function createWorkerConnection(url: string, logger?: Logger): Redis {
-  const r = new Redis(url, { ...base, maxRetriesPerRequest: null, enableReadyCheck: true });
+function tlsOptions(t: RedisTarget): RedisOptions {
+  if (!t.url.startsWith('rediss://')) return {};
+  // ioredis turns on TLS for rediss:// by itself; these refine it. A private CA (REDIS_TLS_CA_FILE)
+  // is added to Node's own list; REDIS_TLS_VERIFY=false is for providers whose certificates do
+  // not match their host names (Heroku Redis documents this).
+  const ca = t.tls?.caFile ? readFileSync(t.tls.caFile, 'utf8') : undefined;
+  return { tls: { ...(ca ? { ca } : {}), rejectUnauthorized: t.tls?.verify ?? true } };
+}
+
+const target = (t: string | RedisTarget): RedisTarget => (typeof t === 'string' ? { url: t } : t);
+
+export function createWorkerConnection(to: string | RedisTarget, logger?: Logger): Redis {
+  const t = target(to);
+  const r = new Redis(t.url, { ...base, ...tlsOptions(t), maxRetriesPerRequest: null, enableReadyCheck: true });
   r.on('error', (err) => logger?.warn({ event: 'redis_error', err: err.message }, 'redis connection error'));
   return r;
 }
 
-export function createProducerConnection(url: string, logger?: Logger): Redis {
-  const r = new Redis(url, { ...base, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+export function createProducerConnection(to: string | RedisTarget, logger?: Logger): Redis {
+  const t = target(to);
+  const r = new Redis(t.url, { ...base, ...tlsOptions(t), maxRetriesPerRequest: 1, enableOfflineQueue: false });
   r.on('error', (err) => logger?.warn({ event: 'redis_error', err: err.message }, 'redis connection error'));
   return r;
+}
+
+export class RedisUnfitError extends Error {
+  override name = 'RedisUnfitError';
+}
+
+/**
+ * Refuse a Redis that would lose jobs: BullMQ keeps jobs, locks and our limits in keys that an
+ * evicting Redis (allkeys-lru, volatile-ttl... as managed plans often default to) may delete
+ * under memory pressure, which shows up much later as lost or duplicated work. INFO is used
+ * rather than CONFIG GET, which managed services often disable.
+ */
+export async function assertRedisFit(r: Redis): Promise<{ version: string; policy: string }> {
+  const info = await r.info('server').then(async (s) => s + (await r.info('memory')));
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+  const version = field('redis_version');
+  const policy = field('maxmemory_policy');
+  if (policy && policy !== 'noeviction') {
+    throw new RedisUnfitError(
+      `Redis maxmemory-policy is ${policy}; doc2video needs noeviction (an evicting Redis loses queued jobs). ` +
+        'Set `maxmemory-policy noeviction` (managed Redis: in the provider\'s settings).',
+    );
+  }
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 2)) {
+    throw new RedisUnfitError(`Redis ${version || '(unknown version)'} is too old; doc2video needs Redis 6.2 or newer.`);
+  }
+  return { version, policy: policy || 'noeviction' };
 }
 
 /** True when Redis answers PING within the timeout. Used by /readyz. */
