@@ -14,6 +14,8 @@ export const SECRET_KEYS = [
   'SLACK_APP_TOKEN',
   'ADMIN_PASSWORD',
   'SENTRY_DSN',
+  'S3_SECRET_ACCESS_KEY',
+  'LINK_SECRET',
 ] as const;
 
 // Empty strings in .env files mean "unset".
@@ -147,6 +149,19 @@ const schema = z.object({
     .default('https://slack.com/api')
     .transform((v) => `${v}/`),
 
+  // Where finished videos (and captions, and PDFs uploaded through the API) are kept.
+  VIDEO_STORE: oneOf(['local', 's3'] as const, 'local'),
+  VIDEO_DIR: optionalString,
+  VIDEO_RETENTION_DAYS: int(1, 365, 7),
+  S3_ENDPOINT: optionalHttpUrl('the S3 endpoint URL'),
+  S3_BUCKET: optionalString,
+  S3_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'false'),
+  // Signs our own expiring links to kept videos (PUBLIC_URL/files/...); without it no link is handed out.
+  LINK_SECRET: optionalString,
+
   DAILY_BUDGET_USD: decimal(undefined),
   USER_DAILY_BUDGET_USD: decimal(undefined),
   // What one script is assumed to cost until OpenRouter reports it (budget reservations only).
@@ -211,6 +226,14 @@ export interface Config {
     appToken: string | undefined;
     apiUrl: string;
   };
+  storage: {
+    kind: 'local' | 's3';
+    /** VIDEO_STORE=local: the folder (default DATA_DIR/videos). */
+    dir: string;
+    retentionDays: number;
+    s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
+    linkSecret: string | undefined;
+  };
   budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined; llmEstimateUsd: number };
   admin: { user: string | undefined; password: string | undefined; ids: string[] };
   sentryDsn: string | undefined;
@@ -254,6 +277,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid configuration: SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is set (or SLACK_APP_TOKEN for Socket Mode)',
     );
+  }
+
+  if (e.VIDEO_STORE === 's3' && !e.S3_BUCKET) {
+    throw new ConfigError('Invalid configuration: S3_BUCKET must be set when VIDEO_STORE=s3');
   }
 
   const avatars: Record<AvatarStyle, string> =
@@ -312,6 +339,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+    },
+    storage: {
+      kind: e.VIDEO_STORE,
+      dir: e.VIDEO_DIR ?? `${e.DATA_DIR}/videos`,
+      retentionDays: e.VIDEO_RETENTION_DAYS,
+      s3:
+        e.VIDEO_STORE === 's3'
+          ? {
+              endpoint: e.S3_ENDPOINT,
+              bucket: e.S3_BUCKET!,
+              region: e.S3_REGION,
+              accessKeyId: e.S3_ACCESS_KEY_ID,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+              forcePathStyle: ['true', '1', 'yes'].includes(e.S3_FORCE_PATH_STYLE),
+            }
+          : undefined,
+      linkSecret: e.LINK_SECRET,
     },
     budgets: {
       dailyUsd: e.DAILY_BUDGET_USD,

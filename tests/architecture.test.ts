@@ -24,7 +24,7 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
 
 const KERNEL = new Set(['src/errors.ts', 'src/logger.ts', 'src/config.ts']);
 const DOMAIN = new Set(['pipeline/job.ts', 'pipeline/ports.ts']);
-const RUNTIME_DIRS = ['redis', 'queue', 'jobs', 'limits', 'worker', 'http', 'ops'];
+const RUNTIME_DIRS = ['redis', 'queue', 'jobs', 'limits', 'worker', 'http', 'ops', 'storage'];
 const ROOT_DIRS = ['main', 'app', 'cli'];
 
 /** The layer of a production file (path relative to the repository, with forward slashes). */
