@@ -13,10 +13,11 @@ import { Background } from './background.js';
 import { slackClientOptions, slackErrorCode, slackLogger } from './client.js';
 import { registerCommands } from './commands.js';
 import { registerEvents } from './events.js';
+import { SLACK_EVENTS_PATH, slackEventsRoutes } from './events-route.js';
 import type { SlackFrontDeps } from './intake.js';
 import { SlackLocales } from './locale.js';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH };
 
 export interface SlackFrontDoor extends FrontDoor {
   mode: 'http' | 'socket';
@@ -158,7 +159,7 @@ export async function startSlackFrontDoor(
       logger: boltLogger,
     });
     app = new App({ ...common, receiver });
-    http.addRoute({ method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => receiver.requestListener(req, res) });
+    void http.app.register(slackEventsRoutes(receiver, logger));
   }
 
   const background = new Background(logger);
