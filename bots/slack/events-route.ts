@@ -31,7 +31,7 @@ export function slackEventsRoutes(receiver: HTTPReceiver, logger: Logger): Fasti
           const timestamp = Number(request.headers['x-slack-request-timestamp']);
           const now = Math.floor(Date.now() / 1000);
           if (typeof signature !== 'string' || !signature || !Number.isInteger(timestamp) || now - timestamp > MAX_AGE_SECONDS) {
-            return reply.code(401).header('connection', 'close').send({ ok: false, error: 'unauthorized' });
+            return reply.code(401).send({ ok: false, error: 'unauthorized' });
           }
         },
       },

@@ -26,10 +26,13 @@ export function telegramWebhookRoutes(bot: Bot, opts: { secret: string; logger: 
       WEBHOOK_PATH,
       {
         bodyLimit: MAX_UPDATE_BYTES,
+        // Anything that is not an update (no body, a string, no update_id) is refused with 400
+        // rather than failing inside grammY with a 500 that Telegram would redeliver forever.
+        schema: { body: { type: 'object', required: ['update_id'], properties: { update_id: { type: 'integer' } } } },
         onRequest: async (request, reply) => {
           const got = request.headers['x-telegram-bot-api-secret-token'];
           if (!sameSecret(typeof got === 'string' ? got : undefined, opts.secret)) {
-            return reply.code(401).header('connection', 'close').send('secret token is wrong');
+            return reply.code(401).send('secret token is wrong');
           }
         },
       },

@@ -37,7 +37,7 @@ export function didWebhookRoutes(deps: { queue: VideoQueue; secret: string | und
         onRequest: async (request, reply) => {
           const { jobId, token } = request.params;
           if (!deps.secret || !verifyWebhookToken(jobId, token, deps.secret)) {
-            return reply.code(404).header('connection', 'close').send({ ok: false, error: 'not found' });
+            return reply.code(404).send({ ok: false, error: 'not found' });
           }
         },
       },

@@ -100,6 +100,17 @@ export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAUL
     }
   });
 
+  // A body refused before or while it was read is not drained: reading stops now (Fastify's
+  // parser leaves a refused body flowing into nowhere) and the connection closes after the
+  // answer, or Node would read the rest (gigabytes, if so sent) to keep the socket alive.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.raw.complete) {
+      request.raw.pause();
+      void reply.header('connection', 'close');
+    }
+    return payload;
+  });
+
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ ok: false, error: 'not found' }));
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -109,8 +120,6 @@ export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAUL
       return reply.code(status).send({ ok: false, error: 'internal error' });
     }
     // 4xx from Fastify itself: body too large (413), unsupported type (415), bad JSON (400).
-    // A refused body is not read to its end: close the connection instead.
-    if (status === 413) void reply.header('connection', 'close');
     return reply.code(status).send({ ok: false, error: clientErrorText(status) });
   });
 
