@@ -157,6 +157,15 @@ export async function startSlackFrontDoor(
       // (deduplicated). Slow work after the answer runs in the background.
       processBeforeResponse: true,
       logger: boltLogger,
+      // A signed request that no listener acknowledged (a payload we have no handler for) is
+      // answered 404 as Bolt does, but logged as a warning: Bolt logs it as an error.
+      unhandledRequestHandler: ({ response }) => {
+        logger.warn({ event: 'slack_unhandled_request' }, 'a signed Slack request was not acknowledged by any listener');
+        if (!response.headersSent) {
+          response.writeHead(404);
+          response.end();
+        }
+      },
     });
     app = new App({ ...common, receiver });
     void http.app.register(slackEventsRoutes(receiver, logger));

@@ -29,7 +29,9 @@ export function didWebhookRoutes(deps: { queue: VideoQueue; secret: string | und
   return async (app) => {
     // Any content type: the body is counted against the limit and dropped.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: DID_BODY_LIMIT }, (_request, _body, done) => done(null, undefined));
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: DID_BODY_LIMIT }, (_request, _body, done) =>
+      done(null, undefined),
+    );
     app.post<{ Params: { jobId: string; token: string } }>(
       DID_WEBHOOK_PATH,
       {

@@ -2,7 +2,14 @@
 // routes as Fastify plugins (`http.app.register(plugin)`) without knowing each other; each plugin
 // sets the body limit and the early checks of its own routes. What is decided here holds for all:
 // timeouts, the connection cap, which proxy is believed, the answer to malformed requests.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger, WatchedEvent } from '../logger.js';
 
@@ -116,7 +123,10 @@ export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAUL
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
-      request.log.error({ event: 'http_error' satisfies WatchedEvent, path: request.routeOptions.url, err }, 'request handler failed');
+      request.log.error(
+        { event: 'http_error' satisfies WatchedEvent, path: request.routeOptions.url, err },
+        'request handler failed',
+      );
       return reply.code(status).send({ ok: false, error: 'internal error' });
     }
     // 4xx from Fastify itself: body too large (413), unsupported type (415), bad JSON (400).

@@ -118,7 +118,7 @@ export function mountAdminDashboard(http: HttpServer, opts: DashboardOptions): b
       blockedMs = await throttle.blockedForMs(ip);
     } catch (err) {
       // Cannot count failures: refuse rather than allow unlimited guessing.
-      opts.logger.warn({ event: 'admin_throttle_unavailable', err: (err as Error).message }, 'login throttle unavailable');
+      opts.logger.warn({ event: 'admin_throttle_unavailable', err }, 'login throttle unavailable');
       return refuse(reply, 503, 'try again later\n', {});
     }
     if (blockedMs > 0) {

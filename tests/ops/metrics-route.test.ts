@@ -31,7 +31,14 @@ describe('/metrics', () => {
   it('needs the bearer token on the public port when METRICS_TOKEN is set', async () => {
     const h = await start({ METRICS_TOKEN: TOKEN });
     const url = `${h.baseUrl}/metrics`;
-    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer ']) {
+    for (const authorization of [
+      undefined,
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer ',
+    ]) {
       const res = await fetch(url, authorization ? { headers: { authorization } } : {});
       expect(res.status, String(authorization)).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);

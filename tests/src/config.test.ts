@@ -73,7 +73,10 @@ describe('loadConfig', () => {
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
     [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT'],
     [{ METRICS_PORT: '70000' }, 'METRICS_PORT must be a port from 1 to 65535'],
-    [{ HTTP_HEADERS_TIMEOUT_SECONDS: '60', HTTP_REQUEST_TIMEOUT_SECONDS: '30' }, 'HTTP_HEADERS_TIMEOUT_SECONDS must not be greater'],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '60', HTTP_REQUEST_TIMEOUT_SECONDS: '30' },
+      'HTTP_HEADERS_TIMEOUT_SECONDS must not be greater',
+    ],
     [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS must be an integer from 1'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrowError(message);

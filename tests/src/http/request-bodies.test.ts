@@ -64,7 +64,11 @@ describe('request bodies are counted as they arrive', () => {
   });
 
   it('Slack events without signature headers: 401 before the body is read', async () => {
-    for (const headers of [[], [`X-Slack-Signature: v0=${'0'.repeat(64)}`], [`X-Slack-Request-Timestamp: ${Math.floor(Date.now() / 1000)}`]]) {
+    for (const headers of [
+      [],
+      [`X-Slack-Signature: v0=${'0'.repeat(64)}`],
+      [`X-Slack-Request-Timestamp: ${Math.floor(Date.now() / 1000)}`],
+    ]) {
       const r = await send('/slack/events', headers, { chunked: false });
       expect(r.status).toBe(401);
       expect(r.serverRead).toBeLessThan(256 * 1024);
@@ -73,14 +77,20 @@ describe('request bodies are counted as they arrive', () => {
 
   it('Slack events with a stale timestamp: 401 before the body is read', async () => {
     const stale = Math.floor(Date.now() / 1000) - 10 * 60;
-    const r = await send('/slack/events', [`X-Slack-Request-Timestamp: ${stale}`, `X-Slack-Signature: ${slackSignature(WEB_SECRETS.slack, stale, '')}`]);
+    const r = await send('/slack/events', [
+      `X-Slack-Request-Timestamp: ${stale}`,
+      `X-Slack-Signature: ${slackSignature(WEB_SECRETS.slack, stale, '')}`,
+    ]);
     expect(r.status).toBe(401);
     expect(r.serverRead).toBeLessThan(256 * 1024);
   });
 
   it('Slack events with the headers, chunked 5 MB: 413 at the small Slack limit', async () => {
     const ts = Math.floor(Date.now() / 1000);
-    const r = await send('/slack/events', [`X-Slack-Request-Timestamp: ${ts}`, `X-Slack-Signature: ${slackSignature(WEB_SECRETS.slack, ts, 'x')}`]);
+    const r = await send('/slack/events', [
+      `X-Slack-Request-Timestamp: ${ts}`,
+      `X-Slack-Signature: ${slackSignature(WEB_SECRETS.slack, ts, 'x')}`,
+    ]);
     expect(r.status).toBe(413);
     expect(r.serverRead).toBeGreaterThan(SLACK_BODY_LIMIT);
     expect(r.serverRead).toBeLessThan(SLACK_BODY_LIMIT + 512 * 1024);
@@ -100,7 +110,13 @@ describe('request bodies are counted as they arrive', () => {
     expect(routes.length).toBeGreaterThanOrEqual(3);
     for (const route of routes) {
       const path = route.url.replace(/:[A-Za-z_]\w*/g, 'x').replace(/\*$/, 'x');
-      const head = [`${route.method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', 'Transfer-Encoding: chunked'].join('\r\n') + '\r\n\r\n';
+      const head =
+        [
+          `${route.method} ${path} HTTP/1.1`,
+          'Host: 127.0.0.1',
+          'Content-Type: application/json',
+          'Transfer-Encoding: chunked',
+        ].join('\r\n') + '\r\n\r\n';
       const before = sockets.length;
       const r = await streamBody(rig.port, head, { total: BODY, chunked: true });
       const socket = sockets[before]!;

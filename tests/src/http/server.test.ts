@@ -48,7 +48,11 @@ describe('timeouts', () => {
     h = await startHarness({
       redisUrl: inject('redisUrl'),
       worker: false,
-      env: { HTTP_HEADERS_TIMEOUT_SECONDS: '1', HTTP_REQUEST_TIMEOUT_SECONDS: '2', DID_WEBHOOK_SECRET: 'did-secret-for-timeouts' },
+      env: {
+        HTTP_HEADERS_TIMEOUT_SECONDS: '1',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '2',
+        DID_WEBHOOK_SECRET: 'did-secret-for-timeouts',
+      },
     });
     const socket = await openSocket(portOf(h));
     const path = `/did/webhook/job-1/${webhookToken('job-1', 'did-secret-for-timeouts')}`;
@@ -64,7 +68,8 @@ describe('connection cap', () => {
   it('drops connections past MAX_CONNECTIONS and serves again once one closes', async () => {
     h = await startHarness({ redisUrl: inject('redisUrl'), worker: false, env: { MAX_CONNECTIONS: '2' } });
     const server = h.http.app.server;
-    const count = () => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const count = () =>
+      new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     const dropped: unknown[] = [];
     server.on('drop', (d) => dropped.push(d));
 
