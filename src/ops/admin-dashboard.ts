@@ -3,6 +3,7 @@
 // deployment that did not ask for it exposes nothing. Failed logins are counted per client IP in
 // Redis (shared by every web process); past the limit that IP gets 429 until the window ends.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createBullBoard } from '@bull-board/api';
@@ -54,7 +55,7 @@ export class LoginThrottle {
   ) {}
 
   private key(ip: string): string {
-    return `${this.prefix}:admin:login-failures:${ip}`;
+    return `${this.prefix}:admin:login-failures:${loginClientKey(ip)}`;
   }
 
   /** Milliseconds until this IP may try again, or 0 when it may try now. */
@@ -70,6 +71,24 @@ export class LoginThrottle {
     // NX: the window starts at the first failure and is not pushed back by later ones.
     await this.redis.multi().incr(this.key(ip)).pexpire(this.key(ip), this.windowMs, 'NX').exec();
   }
+}
+
+/**
+ * Whose failures count together: an IPv4 address (also when IPv4-mapped), or an IPv6 /64, the
+ * smallest block one client is usually given (per address, a /64 would be 2^64 fresh tries).
+ */
+export function loginClientKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (isIP(ip) !== 6) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export interface DashboardOptions {

@@ -1,7 +1,7 @@
 // The queue dashboard at /admin/queues: basic auth with ADMIN_USER/ADMIN_PASSWORD, off when unset.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { basicAuthChecker, LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS } from '../../src/ops/admin-dashboard.js';
+import { basicAuthChecker, LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginClientKey } from '../../src/ops/admin-dashboard.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -136,5 +136,17 @@ describe('/admin/queues login throttling', () => {
     expect((await get(h, good, '203.0.113.7')).status).toBe(429);
     expect((await get(h, good, '203.0.113.8')).status).toBe(200);
     expect(h.logs.events('admin_auth_failed').every((l) => l.ip === '203.0.113.7')).toBe(true);
+  });
+});
+
+describe('loginClientKey', () => {
+  it('counts an IPv4 address alone, IPv4-mapped as IPv4, and IPv6 by its /64', () => {
+    expect(loginClientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(loginClientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(loginClientKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(loginClientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(loginClientKey('2001:0db8::1')).toBe('2001:db8:0:0::/64');
+    expect(loginClientKey('::1')).toBe('0:0:0:0::/64');
+    expect(loginClientKey('2001:db8:1:3::1')).not.toBe(loginClientKey('2001:db8:1:2::1'));
   });
 });
