@@ -1,5 +1,6 @@
 // The one place where the environment is read. Every process calls loadConfig() once at start
 // and passes the result down; nothing else touches process.env.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Variables whose values must never be printed, even in a validation error. */
@@ -13,6 +14,7 @@ export const SECRET_KEYS = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'ADMIN_PASSWORD',
+  'METRICS_TOKEN',
   'SENTRY_DSN',
   'S3_SECRET_ACCESS_KEY',
   'LINK_SECRET',
@@ -82,6 +84,34 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]], def: T) =>
       return s;
     });
 
+/**
+ * TRUST_PROXY: unset/false (X-Forwarded-For is ignored), true (believe every hop: only behind a
+ * proxy that overwrites the header) or a comma list of proxy addresses / CIDRs to believe.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): boolean | string[] => {
+    const s = (v ?? '').trim().toLowerCase();
+    if (s === '' || s === 'false') return false;
+    if (s === 'true') return true;
+    const list = s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    for (const entry of list) {
+      const [addr, bits, extra] = entry.split('/');
+      const family = isIP(addr ?? '');
+      const max = family === 6 ? 128 : 32;
+      const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+      if (!family || !bitsOk || extra !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `true, false or a comma list of IP addresses / CIDRs (not "${entry}")` });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z.object({
@@ -97,6 +127,19 @@ const schema = z.object({
   REDIS_TLS_CA_FILE: optionalString,
   REDIS_TLS_VERIFY: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'true'),
   PORT: int(1, 65535, 3000),
+  TRUST_PROXY: trustProxy,
+  HTTP_HEADERS_TIMEOUT_SECONDS: int(1, 600, 15),
+  HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3600, 30),
+  MAX_CONNECTIONS: int(1, 1_000_000, 1000),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
+  METRICS_PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'a port number')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 65535, 'a port from 1 to 65535')
+      .optional(),
+  ),
   PUBLIC_URL: optionalHttpUrl('the public base URL of the web process'),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   DATA_DIR: optionalString.transform((v) => v ?? '.data'),
@@ -189,6 +232,16 @@ export interface Config {
   redisTls: { caFile: string | undefined; verify: boolean };
   port: number;
   publicUrl: string | undefined;
+  /** The web process's HTTP server (src/http/server.ts). */
+  http: {
+    /** Fastify's trustProxy: false, true, or the proxies (addresses / CIDRs) to believe. */
+    trustProxy: boolean | string[];
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnections: number;
+  };
+  /** GET /metrics: on the public port with this bearer token, and/or on its own port. */
+  metrics: { token: string | undefined; port: number | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   dataDir: string;
   limits: {
@@ -270,6 +323,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: DID_WEBHOOK_SECRET must be set when PUBLIC_URL is set (it signs the D-ID webhook URL)',
     );
   }
+  if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_SECONDS must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS',
+    );
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT must differ from PORT');
+  }
   if (e.TELEGRAM_WEBHOOK_SECRET && !e.TELEGRAM_BOT_TOKEN) {
     throw new ConfigError('Invalid configuration: TELEGRAM_BOT_TOKEN must be set when TELEGRAM_WEBHOOK_SECRET is set');
   }
@@ -295,6 +356,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisTls: { caFile: e.REDIS_TLS_CA_FILE, verify: ['true', '1', 'yes'].includes(e.REDIS_TLS_VERIFY) },
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     limits: {

@@ -13,10 +13,11 @@ import { Background } from './background.js';
 import { slackClientOptions, slackErrorCode, slackLogger } from './client.js';
 import { registerCommands } from './commands.js';
 import { registerEvents } from './events.js';
+import { SLACK_EVENTS_PATH, slackEventsRoutes } from './events-route.js';
 import type { SlackFrontDeps } from './intake.js';
 import { SlackLocales } from './locale.js';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH };
 
 export interface SlackFrontDoor extends FrontDoor {
   mode: 'http' | 'socket';
@@ -156,9 +157,18 @@ export async function startSlackFrontDoor(
       // (deduplicated). Slow work after the answer runs in the background.
       processBeforeResponse: true,
       logger: boltLogger,
+      // A signed request that no listener acknowledged (a payload we have no handler for) is
+      // answered 404 as Bolt does, but logged as a warning: Bolt logs it as an error.
+      unhandledRequestHandler: ({ response }) => {
+        logger.warn({ event: 'slack_unhandled_request' }, 'a signed Slack request was not acknowledged by any listener');
+        if (!response.headersSent) {
+          response.writeHead(404);
+          response.end();
+        }
+      },
     });
     app = new App({ ...common, receiver });
-    http.addRoute({ method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => receiver.requestListener(req, res) });
+    void http.app.register(slackEventsRoutes(receiver, logger));
   }
 
   const background = new Background(logger);

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createCoreServices, type CoreServices } from './services.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
-import { addDidWebhookRoute, addHealthRoutes } from '../http/routes.js';
+import { didWebhookRoutes, healthRoutes } from '../http/routes.js';
 import { startFrontDoors, type FrontDoor } from '../../bots/index.js';
 import { createOps, lateAdmissionGuard, type Ops } from '../ops/wiring.js';
 import type { LogEventTap } from '../ops/log-events.js';
@@ -13,6 +13,8 @@ export interface WebApp {
   services: CoreServices;
   ops: Ops;
   http: HttpServer;
+  /** The METRICS_PORT listener, when set. */
+  metricsHttp: HttpServer | undefined;
   doors: FrontDoor[];
   port: number;
   /** Stop front doors and the server; `services` and `ops` are closed by close(). */
@@ -32,21 +34,23 @@ export async function startWebApp(
   const ops = createOps(services, { role: opts.role, logTap });
   budgetGuard.set(ops.admissionGuard);
 
-  const http = createHttpServer(logger);
-  addHealthRoutes(http, services.redis);
+  const http = createHttpServer(logger, config.http);
+  void http.app.register(healthRoutes(services.redis));
   ops.mountRoutes(http);
-  addDidWebhookRoute(http, { queue: services.queue, secret: config.video.did.webhookSecret, logger });
+  void http.app.register(didWebhookRoutes({ queue: services.queue, secret: config.video.did.webhookSecret, logger }));
   const doors = await startFrontDoors(services, http);
   const port = await http.listen(config.port);
+  const metricsHttp = await ops.listenMetrics();
 
   const stopAccepting = async () => {
     await Promise.all(doors.map((d) => d.stop()));
-    await http.close();
+    await Promise.all([http.close(), metricsHttp?.close()]);
   };
   return {
     services,
     ops,
     http,
+    metricsHttp,
     doors,
     port,
     stopAccepting,

@@ -27,6 +27,7 @@ import {
   type ProcessRole,
 } from './metrics.js';
 import { mountAdminDashboard } from './admin-dashboard.js';
+import { listenMetrics, metricsRoutes } from './metrics-route.js';
 import { initSentry, type ErrorReporter } from './sentry.js';
 import { usageReport, type UsageReport } from './usage.js';
 
@@ -72,8 +73,13 @@ export interface Ops {
   /** For the worker: records the job's cost (once), counts it, stores it on the job record. */
   onFinished(job: Job<VideoJobData, VideoJobResult>, outcome: JobOutcome, code?: string): Promise<void>;
   workerOptions(): Pick<WorkerOptions, 'observer' | 'onFinished'>;
-  /** GET /metrics and (when ADMIN_USER/ADMIN_PASSWORD are set) /admin/queues. */
+  /**
+   * GET /metrics on the public server when METRICS_TOKEN is set (bearer), and /admin/queues when
+   * ADMIN_USER/ADMIN_PASSWORD are set. Logs `metrics_off` when /metrics is served nowhere.
+   */
   mountRoutes(http: HttpServer): void;
+  /** The METRICS_PORT listener (GET /metrics only, no token), when METRICS_PORT is set. */
+  listenMetrics(host?: string): Promise<HttpServer | undefined>;
   /** The admin usage report for a UTC day (default today). */
   usage(day?: string): Promise<UsageReport>;
   /** Starts publishing metrics (worker role). */
@@ -208,22 +214,32 @@ export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
     onFinished,
     workerOptions: () => ({ observer, onFinished }),
     mountRoutes(http) {
-      http.addRoute({
-        method: 'GET',
-        path: '/metrics',
-        handler: async (_req, res) => {
-          // A web-only process merges the workers' snapshots; 'all' has everything itself but
-          // still merges any separate workers.
-          const { contentType, body } = await renderMetrics(metrics, snapshots);
-          res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-          res.end(body);
-        },
-      });
+      // A web-only process merges the workers' snapshots; 'all' has everything itself but
+      // still merges any separate workers.
+      const render = () => renderMetrics(metrics, snapshots);
+      if (config.metrics.token) {
+        void http.app.register(metricsRoutes({ render, token: config.metrics.token }));
+      } else if (config.metrics.port === undefined) {
+        logger.warn(
+          { event: 'metrics_off', reason: 'neither METRICS_TOKEN nor METRICS_PORT is set' },
+          '/metrics is not served',
+        );
+      }
       mountAdminDashboard(http, {
         queues: [services.queue],
         user: config.admin.user,
         password: config.admin.password,
         logger,
+        redis,
+        prefix,
+      });
+    },
+    async listenMetrics(host) {
+      if (config.metrics.port === undefined) return undefined;
+      return listenMetrics(logger, config.http, {
+        port: config.metrics.port,
+        ...(host ? { host } : {}),
+        render: () => renderMetrics(metrics, snapshots),
       });
     },
     usage: (day) => usageReport({ redis, prefix, config }, day ? { day } : {}),

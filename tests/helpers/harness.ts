@@ -12,7 +12,7 @@ import { captureLogs, type LogCapture } from './logs.js';
 export { captureLogs, type LogCapture };
 import { createCoreServices, type CoreServices, type ServiceOptions } from '../../src/app/services.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
-import { addDidWebhookRoute, addHealthRoutes } from '../../src/http/routes.js';
+import { didWebhookRoutes, healthRoutes } from '../../src/http/routes.js';
 import { startVideoWorker, type RunningWorker, type WorkerOptions } from '../../src/worker/worker.js';
 import type { AdapterRegistry } from '../../pipeline/ports.js';
 import { freePort } from '../../src/redis/embedded.js';
@@ -24,6 +24,8 @@ export interface Harness {
   services: CoreServices;
   http: HttpServer;
   baseUrl: string;
+  /** The METRICS_PORT listener (when ops are on and METRICS_PORT is set). */
+  metricsHttp: HttpServer | undefined;
   worker: RunningWorker | undefined;
   logs: LogCapture;
   logger: Logger;
@@ -82,12 +84,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ? createOps(services, { role: 'all', defaultMetrics: false, ...(typeof opts.ops === 'object' ? opts.ops : {}), logTap })
     : undefined;
   if (ops) budgetGuard!.set(ops.admissionGuard);
-  const http = createHttpServer(logger);
-  addHealthRoutes(http, services.redis);
+  const http = createHttpServer(logger, config.http);
+  void http.app.register(healthRoutes(services.redis));
   ops?.mountRoutes(http);
-  addDidWebhookRoute(http, { queue: services.queue, secret: config.video.did.webhookSecret, logger });
+  void http.app.register(didWebhookRoutes({ queue: services.queue, secret: config.video.did.webhookSecret, logger }));
   await opts.mount?.(services, http);
   const port = await http.listen(fixedPort, '127.0.0.1');
+  const metricsHttp = await ops?.listenMetrics('127.0.0.1');
   const adapters = opts.adapters?.(services) ?? {};
 
   const h: Harness = {
@@ -95,6 +98,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     services,
     http,
     baseUrl: `http://127.0.0.1:${port}`,
+    metricsHttp,
     worker: undefined,
     logs,
     logger,
@@ -116,6 +120,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async close() {
       await h.worker?.close(2_000);
       await http.close();
+      await metricsHttp?.close();
       await ops?.close();
       await services.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // The queue dashboard at /admin/queues: basic auth with ADMIN_USER/ADMIN_PASSWORD, off when unset.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { basicAuthChecker } from '../../src/ops/admin-dashboard.js';
+import { basicAuthChecker, LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginClientKey } from '../../src/ops/admin-dashboard.js';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -88,5 +88,65 @@ describe('/admin/queues', () => {
     const h = await start({ ADMIN_USER: 'ops' });
     expect((await fetch(`${h.baseUrl}/admin/queues`)).status).toBe(404);
     expect(h.logs.events('admin_dashboard_off')).toHaveLength(1);
+  });
+});
+
+describe('/admin/queues login throttling', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const creds = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'correct-horse-battery' };
+  const good = basic('ops', 'correct-horse-battery');
+  const get = (h: Harness, authorization: string | undefined, forwardedFor?: string) =>
+    fetch(`${h.baseUrl}/admin/queues/api/queues`, {
+      headers: { ...(authorization ? { authorization } : {}), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+    });
+
+  it(`refuses an IP with 429 and Retry-After after ${LOGIN_MAX_FAILURES} failed logins, even with the right password`, async () => {
+    h = await startHarness({ redisUrl: inject('redisUrl'), env: creds, ops: true, worker: false });
+    expect((await get(h, undefined)).status).toBe(401);
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await get(h, basic('ops', `guess-${i}`))).status).toBe(401);
+    const blocked = await get(h, good);
+    expect(blocked.status).toBe(429);
+    const retryAfter = Number(blocked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(LOGIN_WINDOW_MS / 1000);
+    expect((await get(h, basic('ops', 'another-guess'))).status).toBe(429);
+    // The browser's first, credential-less request is not a failed login and is not counted.
+    const key = `${h.prefix}:admin:login-failures:127.0.0.1`;
+    expect(Number(await h.services.redis.get(key))).toBe(LOGIN_MAX_FAILURES);
+    // The window ends: the right password works again.
+    await h.services.redis.del(key);
+    expect((await get(h, good)).status).toBe(200);
+  });
+
+  it('without TRUST_PROXY, X-Forwarded-For does not give an attacker fresh IPs', async () => {
+    h = await startHarness({ redisUrl: inject('redisUrl'), env: creds, ops: true, worker: false });
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {
+      expect((await get(h, basic('ops', `guess-${i}`), `198.51.100.${i}`)).status).toBe(401);
+    }
+    expect((await get(h, good, '198.51.100.200')).status).toBe(429);
+  });
+
+  it('with TRUST_PROXY, counts per forwarded client IP: one blocked client does not block another', async () => {
+    h = await startHarness({ redisUrl: inject('redisUrl'), env: { ...creds, TRUST_PROXY: '127.0.0.1' }, ops: true, worker: false });
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await get(h, basic('ops', `guess-${i}`), '203.0.113.7')).status).toBe(401);
+    expect((await get(h, good, '203.0.113.7')).status).toBe(429);
+    expect((await get(h, good, '203.0.113.8')).status).toBe(200);
+    expect(h.logs.events('admin_auth_failed').every((l) => l.ip === '203.0.113.7')).toBe(true);
+  });
+});
+
+describe('loginClientKey', () => {
+  it('counts an IPv4 address alone, IPv4-mapped as IPv4, and IPv6 by its /64', () => {
+    expect(loginClientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(loginClientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(loginClientKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(loginClientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(loginClientKey('2001:0db8::1')).toBe('2001:db8:0:0::/64');
+    expect(loginClientKey('::1')).toBe('0:0:0:0::/64');
+    expect(loginClientKey('2001:db8:1:3::1')).not.toBe(loginClientKey('2001:db8:1:2::1'));
   });
 });

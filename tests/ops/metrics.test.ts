@@ -57,6 +57,7 @@ describe('/metrics after end-to-end jobs', () => {
         DID_WEBHOOK_SECRET: 'webhook-secret-for-tests',
         DID_PRICE_PER_MINUTE: '0.5',
         RATE_LIMIT_MAX: '1',
+        METRICS_TOKEN: 'metrics-token-for-tests',
       },
       // The harness's own ops play the web process; the worker gets its own below.
       ops: { role: 'web', instance: 'web-test' },
@@ -84,7 +85,7 @@ describe('/metrics after end-to-end jobs', () => {
     expect(limited.status).toBe('limited');
 
     const scrape = async () => {
-      const res = await fetch(`${h!.baseUrl}/metrics`);
+      const res = await fetch(`${h!.baseUrl}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests' } });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       return res.text();

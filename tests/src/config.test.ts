@@ -49,6 +49,39 @@ describe('loadConfig', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
+  it('sets the web server up safely by default: X-Forwarded-For ignored, timeouts, a connection cap, no /metrics', () => {
+    const c = loadConfig({});
+    expect(c.http).toEqual({ trustProxy: false, headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 1000 });
+    expect(c.metrics).toEqual({ token: undefined, port: undefined });
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['', false],
+    ['10.0.0.1', ['10.0.0.1']],
+    [' 10.0.0.0/8, 192.168.1.7 ,::1, fd00::/8 ', ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%o', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
+  });
+
+  it.each([
+    [{ TRUST_PROXY: 'yes please' }, 'TRUST_PROXY must be true, false or a comma list of IP addresses / CIDRs'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY must be'],
+    [{ TRUST_PROXY: '10.0.0.1, 2' }, 'TRUST_PROXY must be'],
+    [{ TRUST_PROXY: '1' }, 'TRUST_PROXY must be'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
+    [{ METRICS_PORT: '3000' }, 'METRICS_PORT must differ from PORT'],
+    [{ METRICS_PORT: '70000' }, 'METRICS_PORT must be a port from 1 to 65535'],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '60', HTTP_REQUEST_TIMEOUT_SECONDS: '30' },
+      'HTTP_HEADERS_TIMEOUT_SECONDS must not be greater',
+    ],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS must be an integer from 1'],
+  ])('rejects %o', (env, message) => {
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrowError(message);
+  });
+
   it('never prints a secret value in its error', () => {
     const secret = 'sk-or-very-secret-value';
     expect(() =>

@@ -1,0 +1,16 @@
+// Comparing what a client sent with a secret, in constant time. Both sides are hashed first, so
+// neither the content nor the length of the secret leaks through timing.
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Whether `got` equals `want`; false for a missing value. */
+export function sameSecret(got: string | undefined, want: string): boolean {
+  return timingSafeEqual(digest(got ?? ''), digest(want)) && got !== undefined;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
