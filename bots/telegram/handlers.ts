@@ -29,6 +29,7 @@ import {
 import { usageAnswer, type UsageSource } from '../usage.js';
 import { describeTelegramError, isNotModifiedError } from './api.js';
 import { downloadLimit } from './adapter.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export interface TelegramFrontDeps {
   submitter: JobSubmitter;
@@ -289,5 +290,5 @@ export async function onOtherPrivateMessage(ctx: Context, deps: TelegramFrontDep
 
 /** Remember handled update_ids, so a redelivered update is answered 200 without any effect. */
 export function updateSeenKey(prefix: string, updateId: number): string {
-  return `${prefix}:tg:update:${updateId}`;
+  return redisKeys(prefix).telegram.updateSeen(updateId);
 }

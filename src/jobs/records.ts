@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Platform, StepName } from '../../pipeline/job.js';
 import type { ErrorCode } from '../errors.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
 
 export type JobState =
   | 'queued'
@@ -32,20 +33,24 @@ export interface JobRecord {
 }
 
 export class JobRecords {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
   private recKey(jobId: string) {
-    return `${this.prefix}:rec:${jobId}`;
+    return this.keys.record(jobId);
   }
   private userKey(userKey: string) {
-    return `${this.prefix}:user-jobs:${userKey}`;
+    return this.keys.userJobs(userKey);
   }
   private get finishedKey() {
-    return `${this.prefix}:finished-jobs`;
+    return this.keys.finishedJobs;
   }
 
   async create(rec: Pick<JobRecord, 'jobId' | 'userKey' | 'platform' | 'title'>): Promise<void> {

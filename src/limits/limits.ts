@@ -1,6 +1,10 @@
-// Per-user limits backed by the Lua scripts in ./lua.ts. Exact across any number of processes.
+// Per-user limits backed by Lua scripts (src/redis/scripts). Exact across any number of processes.
 import type { Redis } from 'ioredis';
-import { ACQUIRE_SLOT, ADMIT, RELEASE_SLOT } from './lua.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { ACQUIRE_SLOT } from '../redis/scripts/acquire-slot.js';
+import { ADMIT } from '../redis/scripts/admit.js';
+import { RELEASE_SLOT } from '../redis/scripts/release-slot.js';
 
 export type Admission =
   | { status: 'accepted'; jobId: string }
@@ -17,37 +21,17 @@ export interface LimitSettings {
 export const SLOT_LEASE_MS = 5 * 60_000;
 const DEDUPE_TTL_MS = 7 * 86_400_000;
 
-type LimitCommands = {
-  d2vAdmit(k1: string, k2: string, jobId: string, windowMs: number, max: number, ttlMs: number, ...now: number[]): Promise<[number, string]>;
-  d2vAcquireSlot(k1: string, k2: string, jobId: string, max: number, leaseMs: number): Promise<number>;
-  d2vReleaseSlot(k1: string, k2: string, jobId: string): Promise<string | null>;
-};
-
-function withCommands(redis: Redis): Redis & LimitCommands {
-  const r = redis as Redis & Partial<LimitCommands>;
-  if (!r.d2vAdmit) {
-    redis.defineCommand('d2vAdmit', { numberOfKeys: 2, lua: ADMIT });
-    redis.defineCommand('d2vAcquireSlot', { numberOfKeys: 2, lua: ACQUIRE_SLOT });
-    redis.defineCommand('d2vReleaseSlot', { numberOfKeys: 2, lua: RELEASE_SLOT });
-  }
-  return r as Redis & LimitCommands;
-}
-
 export class UserLimits {
-  private readonly redis: Redis & LimitCommands;
+  private readonly keys: RedisKeys;
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: Redis,
+    prefix: string,
     private readonly settings: LimitSettings,
     /** Tests only: a virtual clock for the rate window. Production uses Redis's own clock. */
     private readonly clock?: () => number,
   ) {
-    this.redis = withCommands(redis);
-  }
-
-  private key(kind: string, id: string): string {
-    return `${this.prefix}:${kind}:${id}`;
+    this.keys = redisKeys(prefix);
   }
 
   /**
@@ -55,14 +39,11 @@ export class UserLimits {
    * `dedupeKey` names the request on its platform (Telegram chat+message, Slack file id...).
    */
   async admit(userKey: string, dedupeKey: string, jobId: string): Promise<Admission> {
-    const [kind, value] = await this.redis.d2vAdmit(
-      this.key('dedupe', dedupeKey),
-      this.key('rate', userKey),
-      jobId,
-      this.settings.rateWindowSeconds * 1000,
-      this.settings.rateMax,
-      DEDUPE_TTL_MS,
-      ...(this.clock ? [this.clock()] : []),
+    const [kind, value] = await runScript<[number, string]>(
+      this.redis,
+      ADMIT,
+      [this.keys.dedupe(dedupeKey), this.keys.rate(userKey)],
+      [jobId, this.settings.rateWindowSeconds * 1000, this.settings.rateMax, DEDUPE_TTL_MS, ...(this.clock ? [this.clock()] : [])],
     );
     if (kind === 1) return { status: 'accepted', jobId: value };
     if (kind === 2) return { status: 'duplicate', jobId: value };
@@ -71,32 +52,36 @@ export class UserLimits {
 
   /** Accepted requests in the user's current window. */
   async used(userKey: string): Promise<number> {
-    const k = this.key('rate', userKey);
+    const k = this.keys.rate(userKey);
     const [sec, micro] = await this.redis.time();
     const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
     return this.redis.zcount(k, now - this.settings.rateWindowSeconds * 1000 + 1, '+inf');
   }
 
   async acquireSlot(userKey: string, jobId: string, leaseMs = SLOT_LEASE_MS): Promise<boolean> {
-    const got = await this.redis.d2vAcquireSlot(
-      this.key('active', userKey),
-      this.key('slotwait', userKey),
-      jobId,
-      this.settings.maxActivePerUser,
-      leaseMs,
+    const got = await runScript<number>(
+      this.redis,
+      ACQUIRE_SLOT,
+      [this.keys.activeSlots(userKey), this.keys.slotWait(userKey)],
+      [jobId, this.settings.maxActivePerUser, leaseMs],
     );
     return got === 1;
   }
 
   /** Returns the id of the user's job that waits longest for a slot, so the caller can wake it. */
   async releaseSlot(userKey: string, jobId: string): Promise<string | undefined> {
-    const next = await this.redis.d2vReleaseSlot(this.key('active', userKey), this.key('slotwait', userKey), jobId);
+    const next = await runScript<string | null>(
+      this.redis,
+      RELEASE_SLOT,
+      [this.keys.activeSlots(userKey), this.keys.slotWait(userKey)],
+      [jobId],
+    );
     return next ?? undefined;
   }
 
   async activeJobs(userKey: string): Promise<string[]> {
     const [sec, micro] = await this.redis.time();
     const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
-    return this.redis.zrangebyscore(this.key('active', userKey), now, '+inf');
+    return this.redis.zrangebyscore(this.keys.activeSlots(userKey), now, '+inf');
   }
 }

@@ -21,7 +21,10 @@ import type { Checkpoint, StepName } from '../../pipeline/job.js';
 import type { PipelineJob, PipelineObserver } from '../../pipeline/ports.js';
 import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
 import { jobIdFor } from '../queue/video-queue.js';
-import { expectedVideoSeconds, llmCostUsd, opsKeys, roundUsd, utcDay, videoCostUsd } from './costs.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { BUDGET_RESERVE } from '../redis/scripts/budget-reserve.js';
+import { expectedVideoSeconds, llmCostUsd, roundUsd, utcDay, videoCostUsd } from './costs.js';
 
 export interface BudgetSettings {
   /** Service-wide cap per UTC day; undefined = no cap. */
@@ -45,66 +48,11 @@ export type BudgetDecision =
   | { ok: true; spentUsd: number; heldUsd: number }
   | { ok: false; scope: BudgetScope; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
 
-/**
- * reserve — check the budgets and hold `amount` for a job.
- * KEYS: 1 reservations (hash), 2 reservation expiry (zset), 3 day hash, 4 day user-cost (zset),
- *       5 the job's cost marker (set when the job was already counted)
- * ARGV: 1 job id, 2 user key, 3 amount USD, 4 hold ms, 5 service cap or '', 6 user cap or '',
- *       7 now ms (optional; tests) — otherwise Redis TIME
- * Returns {ok 1|0, scope, spent, held} (numbers as strings: Lua would truncate them).
- */
-const RESERVE = `
-if redis.call('EXISTS', KEYS[5]) == 1 then return {1, '', '0', '0'} end
-local now = tonumber(ARGV[7])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, id in ipairs(stale) do redis.call('HDEL', KEYS[1], id) end
-if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
-
-local held, userHeld = 0, 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local ok, r = pcall(cjson.decode, all[i + 1])
-    if ok and type(r) == 'table' then
-      local usd = tonumber(r.usd) or 0
-      held = held + usd
-      if r.user == ARGV[2] then userHeld = userHeld + usd end
-    end
-  end
-end
-local amount = tonumber(ARGV[3])
-local spent = tonumber(redis.call('HGET', KEYS[3], 'total_usd') or '0') or 0
-local userSpent = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[2]) or '0') or 0
-local eps = 1e-9
-if ARGV[5] ~= '' and spent + held + amount > tonumber(ARGV[5]) + eps then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'service', tostring(spent), tostring(held)}
-end
-if ARGV[6] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[6]) + eps then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'user', tostring(userSpent), tostring(userHeld)}
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({usd = amount, user = ARGV[2]}))
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
-return {1, '', tostring(spent), tostring(held)}
-`;
-
-type BudgetCommands = {
-  d2vBudgetReserve(...args: (string | number)[]): Promise<[number, string, string, string]>;
-};
-
 export class BudgetGuard {
-  private readonly redis: Redis & BudgetCommands;
-  private readonly keys: ReturnType<typeof opsKeys>;
+  private readonly keys: RedisKeys['ops'];
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     prefix: string,
     readonly settings: BudgetSettings,
     private readonly hooks: {
@@ -115,10 +63,7 @@ export class BudgetGuard {
       clock?: () => number;
     } = {},
   ) {
-    const r = redis as Redis & Partial<BudgetCommands>;
-    if (!r.d2vBudgetReserve) redis.defineCommand('d2vBudgetReserve', { numberOfKeys: 5, lua: RESERVE });
-    this.redis = r as Redis & BudgetCommands;
-    this.keys = opsKeys(prefix);
+    this.keys = redisKeys(prefix).ops;
   }
 
   /** False when neither budget is set: then nothing is reserved or checked. */
@@ -145,19 +90,19 @@ export class BudgetGuard {
     const now = this.hooks.clock?.() ?? Date.now();
     const day = utcDay(now);
     const k = this.keys;
-    const [ok, scope, spent, held] = await this.redis.d2vBudgetReserve(
-      k.reservations,
-      k.reservationExpiry,
-      k.day(day),
-      k.userCost(day),
-      k.jobCost(jobId),
-      jobId,
-      userKey,
-      String(amountUsd),
-      holdMs,
-      s.dailyUsd === undefined ? '' : String(s.dailyUsd),
-      s.userDailyUsd === undefined ? '' : String(s.userDailyUsd),
-      ...(this.hooks.clock ? [now] : []),
+    const [ok, scope, spent, held] = await runScript<[number, string, string, string]>(
+      this.redis,
+      BUDGET_RESERVE,
+      [k.reservations, k.reservationExpiry, k.day(day), k.userCost(day), k.jobCost(jobId)],
+      [
+        jobId,
+        userKey,
+        String(amountUsd),
+        holdMs,
+        s.dailyUsd === undefined ? '' : String(s.dailyUsd),
+        s.userDailyUsd === undefined ? '' : String(s.userDailyUsd),
+        ...(this.hooks.clock ? [now] : []),
+      ],
     );
     if (ok === 1) return { ok: true, spentUsd: Number(spent), heldUsd: Number(held) };
     const sc = scope as BudgetScope;

@@ -18,6 +18,7 @@ import type { StepName } from '../../pipeline/job.js';
 import type { VideoQueue } from '../queue/video-queue.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { CostBreakdown, JobOutcome } from './costs.js';
+import { redisKeys } from '../redis/keys.js';
 import type { LogEventTap, LogLine } from './log-events.js';
 
 export type ProcessRole = 'web' | 'worker' | 'all';
@@ -204,7 +205,7 @@ export class RenderTracker {
     prefix: string,
     private readonly maxAgeMs: number,
   ) {
-    this.key = `${prefix}:ops:rendering`;
+    this.key = redisKeys(prefix).ops.rendering;
   }
   async touch(jobId: string): Promise<void> {
     await this.redis.zadd(this.key, Date.now(), jobId);
@@ -229,10 +230,10 @@ export class MetricsSnapshots {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    this.index = `${prefix}:ops:metrics-processes`;
+    this.index = redisKeys(prefix).ops.metricsProcesses;
   }
   private key(instance: string) {
-    return `${this.prefix}:ops:metrics:${instance}`;
+    return redisKeys(this.prefix).ops.metricsSnapshot(instance);
   }
 
   /** Publish this process's registry for ttlMs. */

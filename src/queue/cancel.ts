@@ -5,12 +5,13 @@ import type { Redis } from 'ioredis';
 import type { JobRecords } from '../jobs/records.js';
 import { FINISHED_STATES } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
+import { redisKeys } from '../redis/keys.js';
 import type { VideoQueue } from './video-queue.js';
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'already-finished';
 
-export const cancelFlagKey = (prefix: string, jobId: string) => `${prefix}:cancel:${jobId}`;
-export const cancelChannel = (prefix: string) => `${prefix}:cancel-events`;
+export const cancelFlagKey = (prefix: string, jobId: string) => redisKeys(prefix).cancelFlag(jobId);
+export const cancelChannel = (prefix: string) => redisKeys(prefix).cancelChannel;
 
 export async function cancelJob(
   deps: { redis: Redis; queue: VideoQueue; records: JobRecords; prefix: string; limits?: UserLimits },
