@@ -51,7 +51,7 @@ export function requesterOf(o: SlackOrigin): Requester {
   };
 }
 
-export type IntakeOutcome = SubmitOutcome | { status: 'refused'; error: JobError };
+export type IntakeOutcome = SubmitOutcome;
 
 /** Checks that need no download: a PDF, within the size limit. */
 export function precheck(file: SlackFile, maxPdfBytes: number): JobError | undefined {
@@ -110,6 +110,7 @@ export function outcomeText(deps: SlackFrontDeps, outcome: IntakeOutcome, locale
   switch (outcome.status) {
     case 'limited':
       return rateLimitedText(locale, { max: limits.rateMax, windowSeconds: limits.rateWindowSeconds }, outcome.retryAfterMs);
+    case 'busy':
     case 'refused':
       return outcome.error.userMessage(locale);
     default:

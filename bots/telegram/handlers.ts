@@ -166,6 +166,11 @@ export async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessag
     case 'limited':
       await reply(ctx, deps, rateLimitedText(locale, { max: deps.limits.max, windowSeconds: deps.limits.windowSeconds }, outcome.retryAfterMs));
       break;
+    case 'busy':
+    case 'refused':
+      // SERVICE_BUSY, BUDGET_EXCEEDED, NOT_ALLOWED: nothing was stored.
+      await reply(ctx, deps, outcome.error.userMessage(locale));
+      break;
   }
 }
 

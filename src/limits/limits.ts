@@ -1,15 +1,10 @@
-// Per-user limits backed by Lua scripts (src/redis/scripts). Exact across any number of processes.
+// Per-user concurrency slots backed by Lua scripts (src/redis/scripts), exact across any number
+// of processes. Admission (dedupe, rate window, intake ceiling, budget) is in ./admission.ts.
 import type { Redis } from 'ioredis';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { ACQUIRE_SLOT } from '../redis/scripts/acquire-slot.js';
-import { ADMIT } from '../redis/scripts/admit.js';
 import { RELEASE_SLOT } from '../redis/scripts/release-slot.js';
-
-export type Admission =
-  | { status: 'accepted'; jobId: string }
-  | { status: 'duplicate'; jobId: string }
-  | { status: 'limited'; retryAfterMs: number };
 
 export interface LimitSettings {
   rateMax: number;
@@ -19,7 +14,6 @@ export interface LimitSettings {
 
 /** How long a slot is held without renewal before it counts as abandoned (a killed worker). */
 export const SLOT_LEASE_MS = 5 * 60_000;
-const DEDUPE_TTL_MS = 7 * 86_400_000;
 
 export class UserLimits {
   private readonly keys: RedisKeys;
@@ -28,26 +22,8 @@ export class UserLimits {
     private readonly redis: Redis,
     prefix: string,
     private readonly settings: LimitSettings,
-    /** Tests only: a virtual clock for the rate window. Production uses Redis's own clock. */
-    private readonly clock?: () => number,
   ) {
     this.keys = redisKeys(prefix);
-  }
-
-  /**
-   * Count a request against the user's window unless it is a repeat of one already admitted.
-   * `dedupeKey` names the request on its platform (Telegram chat+message, Slack file id...).
-   */
-  async admit(userKey: string, dedupeKey: string, jobId: string): Promise<Admission> {
-    const [kind, value] = await runScript<[number, string]>(
-      this.redis,
-      ADMIT,
-      [this.keys.dedupe(dedupeKey), this.keys.rate(userKey)],
-      [jobId, this.settings.rateWindowSeconds * 1000, this.settings.rateMax, DEDUPE_TTL_MS, ...(this.clock ? [this.clock()] : [])],
-    );
-    if (kind === 1) return { status: 'accepted', jobId: value };
-    if (kind === 2) return { status: 'duplicate', jobId: value };
-    return { status: 'limited', retryAfterMs: Number(value) };
   }
 
   /** Accepted requests in the user's current window. */

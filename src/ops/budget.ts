@@ -1,7 +1,8 @@
 // Daily spending caps: DAILY_BUDGET_USD for the whole service, USER_DAILY_BUDGET_USD per user.
 //
-// Checked twice: at submit (an AdmissionGuard, so a request over budget is refused at once) and
-// again just before each paid step (script, render), because spending grows between the two.
+// Checked twice: at submit (inside the admission script, src/limits/admission.ts, after dedupe,
+// the rate limit and the intake ceiling, so a refused request holds nothing) and again just
+// before each paid step (script, render; this file), because spending grows between the two.
 //
 // In-flight jobs: spending is only recorded when a job ends, so a burst of requests would all
 // see the same "spent so far" and together overshoot. Each job therefore reserves an estimate of
@@ -11,16 +12,14 @@
 // last dollars. The reservation is re-made (and re-checked) before the script step, and before the
 // render with the script's real cost and its expected video length. When the job ends, the
 // ledger (costs.ts) replaces the reservation with the real cost in one atomic step.
-// Reservations lapse on their own (a request refused by the rate limit after the guard, a job
-// cancelled while queued): an hour after admission, or the render deadline + an hour after the
-// last paid-step check. A lapsed job is simply checked afresh before its next paid step.
+// A queued job cancelled by its user gives its hold back at once (src/queue/cancel.ts); holds of
+// jobs that never come back lapse: an hour after admission, or the render deadline + an hour
+// after the last paid-step check. A lapsed job is simply checked afresh before its next paid step.
 import type { Redis } from 'ioredis';
 import { JobError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { Checkpoint, StepName } from '../../pipeline/job.js';
 import type { PipelineJob, PipelineObserver } from '../../pipeline/ports.js';
-import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
-import { jobIdFor } from '../queue/video-queue.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { BUDGET_RESERVE } from '../redis/scripts/budget-reserve.js';
@@ -36,8 +35,6 @@ export interface BudgetSettings {
   pricePerMinuteUsd: number;
   /** Which providers the jobs use (free ones reserve nothing). */
   providers: { script: 'openrouter' | 'local'; video: 'd-id' | 'local' };
-  /** How long an admission reservation lasts (default 1 h). */
-  admissionHoldMs?: number;
   /** How long a reservation made before a paid step lasts (default 2 h; use deadline + 1 h). */
   runHoldMs?: number;
 }
@@ -47,6 +44,20 @@ export type BudgetScope = 'service' | 'user';
 export type BudgetDecision =
   | { ok: true; spentUsd: number; heldUsd: number }
   | { ok: false; scope: BudgetScope; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
+
+/**
+ * What a job will cost in all, from what its checkpoint shows (see BudgetGuard.estimateUsd).
+ * With an empty checkpoint: what a job holds when it is admitted (src/limits/admission.ts).
+ */
+export function estimateJobUsd(
+  s: Pick<BudgetSettings, 'llmEstimateUsd' | 'pricePerMinuteUsd' | 'providers'>,
+  cp: Checkpoint = {},
+): number {
+  const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
+  const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
+  const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
+  return roundUsd(llm + video);
+}
 
 export class BudgetGuard {
   private readonly keys: RedisKeys['ops'];
@@ -77,11 +88,7 @@ export class BudgetGuard {
    * the script's expected length (else 3 minutes).
    */
   estimateUsd(cp: Checkpoint): number {
-    const s = this.settings;
-    const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
-    const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
-    const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
-    return roundUsd(llm + video);
+    return estimateJobUsd(this.settings, cp);
   }
 
   /** Check the budgets and hold `amountUsd` for the job (idempotent per job id). */
@@ -143,7 +150,7 @@ export class BudgetGuard {
   private refuse(d: Extract<BudgetDecision, { ok: false }>, ctx: { at: 'submit' | 'run'; jobId: string; userKey: string; step?: StepName }): JobError {
     this.hooks.logger?.warn(
       {
-        event: 'budget_exceeded',
+        event: 'budget_exceeded' satisfies WatchedEvent,
         scope: d.scope,
         at: ctx.at,
         jobId: ctx.jobId,
@@ -163,17 +170,6 @@ export class BudgetGuard {
       `${what} daily budget: spent ${d.spentUsd.toFixed(2)} + held ${d.heldUsd.toFixed(2)} + this job ${d.needUsd.toFixed(2)} > ${d.limitUsd.toFixed(2)} USD`,
       { retryable: false },
     );
-  }
-
-  /** Refuse a request at submit when it would go over a budget; reserve its estimate otherwise. */
-  admissionGuard(): AdmissionGuard {
-    return async (request: SubmitRequest) => {
-      if (!this.enabled) return;
-      const jobId = jobIdFor(request.dedupeKey);
-      const userKey = request.requester.userKey;
-      const d = await this.reserve(jobId, userKey, this.estimateUsd({}), this.settings.admissionHoldMs ?? 3_600_000);
-      if (!d.ok) throw this.refuse(d, { at: 'submit', jobId, userKey });
-    };
   }
 
   /** Re-check before the paid steps; throws JobError(BUDGET_EXCEEDED) before any money is spent. */

@@ -25,7 +25,7 @@ export type ProcessRole = 'web' | 'worker' | 'all';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
-export type LimitName = 'rate' | 'budget_service' | 'budget_user';
+export type LimitName = 'rate' | 'budget_service' | 'budget_user' | 'intake' | 'allow_list';
 
 export interface OpsMetrics {
   readonly registry: Registry;
@@ -105,7 +105,7 @@ export function createOpsMetrics(opts: {
   });
   const rejections = new Counter({
     name: 'doc2video_limit_rejections_total',
-    help: 'Requests refused by a limit (rate, budget_service, budget_user), at submit or before a paid step',
+    help: 'Requests refused by a limit (rate, intake, allow_list, budget_service, budget_user), at submit or before a paid step',
     labelNames: ['limit', 'at'] as const,
     registers,
   });
@@ -162,6 +162,16 @@ export function createOpsMetrics(opts: {
     did_create_attempt_failed: { role: 'worker', count: () => didErrors.inc({ op: 'create_attempt' }) },
     job_retry: { role: 'worker', count: (l) => retries.inc({ code: str(l()?.code) ?? 'unknown' }) },
     rate_limited: { role: 'web', count: () => rejections.inc({ limit: 'rate', at: 'submit' }) },
+    service_busy: { role: 'web', count: () => rejections.inc({ limit: 'intake', at: 'submit' }) },
+    request_not_allowed: { role: 'web', count: () => rejections.inc({ limit: 'allow_list', at: 'submit' }) },
+    // Refusals before a paid step are counted by the budget guard's hook (limitRejected).
+    budget_exceeded: {
+      role: 'web',
+      count: (l) => {
+        const line = l();
+        if (line?.at === 'submit') rejections.inc({ limit: line.scope === 'user' ? 'budget_user' : 'budget_service', at: 'submit' });
+      },
+    },
   };
 
   return {

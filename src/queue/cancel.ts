@@ -35,6 +35,12 @@ export async function cancelJob(
       await deps.redis.publish(cancelChannel(deps.prefix), jobId);
       return 'cancelled';
     }
+    // Removed before it ever ran: it spent nothing, so its budget hold is free again. (A parked
+    // job may have a render D-ID still bills: its hold lapses on its own.)
+    if (rec.state === 'queued') {
+      const ops = redisKeys(deps.prefix).ops;
+      await deps.redis.multi().hdel(ops.reservations, jobId).zrem(ops.reservationExpiry, jobId).exec();
+    }
     // A parked job (waiting for its render) held a slot: give it to the user's next job now.
     const next = await deps.limits?.releaseSlot(userKey, jobId);
     if (next) await (await deps.queue.getJob(next))?.promote().catch(() => {});
