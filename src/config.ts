@@ -1,5 +1,6 @@
 // The one place where the environment is read. Every process calls loadConfig() once at start
 // and passes the result down; nothing else touches process.env.
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Variables whose values must never be printed, even in a validation error. */
@@ -170,6 +171,9 @@ const schema = z.object({
   // A local Bot API server (`telegram-bot-api --local`): no 20 MB download cap, uploads up to
   // 2000 MB, and getFile answers an absolute path on the shared disk.
   TELEGRAM_LOCAL_API: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'false'),
+  // The local Bot API server's file folder (its --dir) as the worker sees it; getFile paths
+  // outside it are refused. Required with TELEGRAM_LOCAL_API.
+  TELEGRAM_LOCAL_FILES_DIR: optionalString,
   // Telegram user ids allowed to make videos (empty: everyone).
   ALLOWED_TELEGRAM_USERS: list.transform((ids) => ids.map((id) => id.replace(/^tg:/, ''))),
 
@@ -255,7 +259,14 @@ export interface Config {
     layout: 'slides' | 'presenter';
     captions: boolean;
   };
-  telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined; localApi: boolean };
+  telegram: {
+    token: string | undefined;
+    apiRoot: string;
+    webhookSecret: string | undefined;
+    localApi: boolean;
+    /** Absolute; set exactly when localApi is. */
+    localFilesDir: string | undefined;
+  };
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -310,6 +321,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.TELEGRAM_WEBHOOK_SECRET && !e.TELEGRAM_BOT_TOKEN) {
     throw new ConfigError('Invalid configuration: TELEGRAM_BOT_TOKEN must be set when TELEGRAM_WEBHOOK_SECRET is set');
+  }
+  const localApi = ['true', '1', 'yes'].includes(e.TELEGRAM_LOCAL_API);
+  if (localApi && !e.TELEGRAM_LOCAL_FILES_DIR) {
+    throw new ConfigError(
+      'Invalid configuration: TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true (the folder the local Bot API server keeps files in)',
+    );
   }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError(
@@ -371,7 +388,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
-      localApi: ['true', '1', 'yes'].includes(e.TELEGRAM_LOCAL_API),
+      localApi,
+      localFilesDir: localApi && e.TELEGRAM_LOCAL_FILES_DIR ? path.resolve(e.TELEGRAM_LOCAL_FILES_DIR) : undefined,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

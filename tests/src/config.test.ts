@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -38,6 +39,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DAILY_BUDGET_USD: '7.5' }).budgets.dailyUsd).toBe(7.5);
     expect(() => loadConfig({ DAILY_BUDGET_USD: 'lots' })).toThrow(/DAILY_BUDGET_USD must be a non-negative number of USD/);
     expect(() => loadConfig({ MAX_QUEUED_JOBS: '0' })).toThrow(/MAX_QUEUED_JOBS/);
+  });
+
+  it('needs the local Bot API file folder in local mode, and keeps it absolute', () => {
+    expect(() => loadConfig({ TELEGRAM_LOCAL_API: 'true' })).toThrow(/TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true/);
+    const c = loadConfig({ TELEGRAM_LOCAL_API: 'true', TELEGRAM_LOCAL_FILES_DIR: 'bot-api-files' });
+    expect(c.telegram.localFilesDir).toBe(path.resolve('bot-api-files'));
+    // Without local mode the folder means nothing: absolute paths are refused whatever it says.
+    expect(loadConfig({ TELEGRAM_LOCAL_FILES_DIR: '/srv/x' }).telegram.localFilesDir).toBeUndefined();
   });
 
   it('picks the paid providers when their keys are set, and the expressives avatars', () => {
