@@ -56,25 +56,6 @@ export class JobRecords {
     return this.keys.finishedJobs;
   }
 
-  /** A record made outside admission (tests; admission writes its own). */
-  async create(rec: Pick<JobRecord, 'jobId' | 'userKey' | 'platform' | 'title'>): Promise<void> {
-    const now = Date.now();
-    const fields: Record<string, string> = {
-      jobId: rec.jobId,
-      userKey: rec.userKey,
-      platform: rec.platform,
-      state: 'queued',
-      createdAt: String(now),
-      updatedAt: String(now),
-    };
-    if (rec.title) fields.title = rec.title;
-    await this.redis
-      .multi()
-      .hset(this.recKey(rec.jobId), fields)
-      .zadd(this.userKey(rec.userKey), now, rec.jobId)
-      .exec();
-  }
-
   async update(jobId: string, patch: Partial<Pick<JobRecord, 'state' | 'step' | 'title' | 'code' | 'costUsd'>>): Promise<void> {
     const fields: Record<string, string> = { updatedAt: String(Date.now()) };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = String(v);
