@@ -12,7 +12,14 @@ async function shareIn(t: SlackTestbed, userId: string) {
   const m = t.slack.userMessage(dm, user, '', { files: [f.id] });
   const res = await t.slack.sendEvent(t.url, t.slack.fileShareEvent(m));
   await t.door.idle();
-  return { status: res.status, replies: t.slack.thread(dm, m.ts).filter((x) => x.bot).map((x) => x.text), jobId: jobIdFor(`slack:${t.slack.teamId}:${f.id}`) };
+  return {
+    status: res.status,
+    replies: t.slack
+      .thread(dm, m.ts)
+      .filter((x) => x.bot)
+      .map((x) => x.text),
+    jobId: jobIdFor(`slack:${t.slack.teamId}:${f.id}`),
+  };
 }
 
 describe('Slack answers to admission refusals', () => {

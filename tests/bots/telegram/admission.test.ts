@@ -22,7 +22,13 @@ describe('Telegram answers to admission refusals', () => {
   async function pdfFrom(id: number, lang = 'en') {
     const u = rig.fake.user(id, { language_code: lang });
     const chat = rig.fake.privateChat(u);
-    const update = rig.fake.documentUpdate({ from: u, chat, bytes: await corpus('crazyones-pdfa.pdf'), fileName: 'c.pdf', mimeType: 'application/pdf' });
+    const update = rig.fake.documentUpdate({
+      from: u,
+      chat,
+      bytes: await corpus('crazyones-pdfa.pdf'),
+      fileName: 'c.pdf',
+      mimeType: 'application/pdf',
+    });
     const res = await rig.fake.send(update);
     const messageId = (update.message as { message_id: number }).message_id;
     const text = await rig.fake.waitUntil(() => rig.fake.textsTo(chat.id)[0], 'the answer');

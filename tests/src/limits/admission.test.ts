@@ -177,8 +177,18 @@ type Cmd =
   | { kind: 'finish'; pick: number; costUsd: number; gap: number };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('request' as const), user: fc.integer({ min: 0, max: 3 }), gap: fc.integer({ min: 0, max: 120_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat(), gap: fc.integer({ min: 0, max: 120_000 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('request' as const),
+      user: fc.integer({ min: 0, max: 3 }),
+      gap: fc.integer({ min: 0, max: 120_000 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat(), gap: fc.integer({ min: 0, max: 120_000 }) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -260,7 +270,6 @@ describe('Admission over random interleavings (model test)', () => {
         for (const [i, r] of without.results) expect({ i, r }).toEqual({ i, r: full.results.get(i) });
         // And the run did exercise refusals that were not the user's own doing, now and then.
         if ([...full.results.values()].some((r) => r && REFUSED(r) && !OWN_DOING(r))) refusedByOthers++;
-
       }),
       { numRuns: 60 },
     );

@@ -42,7 +42,7 @@ describe('a user who floods the service cannot lock everyone else out', () => {
     const flood: string[] = [];
     for (let i = 0; i < 13; i++) flood.push(await submit(request(i, 1001)));
     expect(flood.filter((s) => s === 'accepted')).toHaveLength(5);
-    expect(flood.slice(5)).toEqual(Array(8).fill("limited"));
+    expect(flood.slice(5)).toEqual(Array(8).fill('limited'));
     // Only the 5 accepted jobs hold money.
     expect(await h.ops!.budget.held()).toEqual({ usd: 7.75, jobs: 5 });
     expect(await submit(request(0, 2002))).toBe('accepted');

@@ -78,7 +78,7 @@ describe('Lua scripts', () => {
   });
 
   it('runs through one helper, defined once per connection, and refuses a wrong number of keys', async () => {
-    const echo: RedisScript = { name: 'd2vTestEcho', keys: 1, lua: "return {KEYS[1], ARGV[1]}" };
+    const echo: RedisScript = { name: 'd2vTestEcho', keys: 1, lua: 'return {KEYS[1], ARGV[1]}' };
     expect(await runScript(redis, echo, ['k'], ['v'])).toEqual(['k', 'v']);
     expect(await runScript(redis, echo, ['k2'], [2])).toEqual(['k2', '2']);
     await expect(runScript(redis, echo, [], ['v'])).rejects.toThrow(/takes 1 keys, got 0/);
