@@ -156,6 +156,9 @@ describe('budget refusals end to end', () => {
     expect(h.logs.events('budget_exceeded')[0]).toMatchObject({ scope: 'service', at: 'submit', need_usd: 1.55, limit_usd: 1 });
     const usage = await h.ops!.usage();
     expect(usage.refused).toEqual({ budget_service: 1 });
+    // Counted once in /metrics, as a refusal at submit (the admission script refused it).
+    const metric = await h.ops!.metrics.registry.getSingleMetric('doc2video_limit_rejections_total')!.get();
+    expect(metric.values).toEqual([expect.objectContaining({ labels: expect.objectContaining({ limit: 'budget_service', at: 'submit' }), value: 1 })]);
   });
 
   it('refuses before the script when spending grew after submit: no paid call, BUDGET_EXCEEDED sent', async () => {

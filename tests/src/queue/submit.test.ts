@@ -126,7 +126,8 @@ describe('JobSubmitter refusals store nothing', () => {
     const budget = { dailyUsd: 50, userDailyUsd: undefined, holdUsd: 1.55 };
     const { submitter, prefix, limits } = setup({ admission: { budget } });
     const first = await submitter.submit(request(5));
-    for (let i = 0; i < 3; i++) expect(await submitter.submit(request(5))).toEqual({ status: 'duplicate', jobId: (first as { jobId: string }).jobId });
+    for (let i = 0; i < 3; i++)
+      expect(await submitter.submit(request(5))).toEqual({ status: 'duplicate', jobId: (first as { jobId: string }).jobId });
     expect(await redis.hgetall(redisKeys(prefix).ops.reservations)).toEqual({
       [jobIdFor('tg:100:5')]: JSON.stringify({ usd: 1.55, user: 'tg:1' }),
     });
@@ -166,6 +167,20 @@ describe('cancelJob', () => {
     expect(await isCancelled(redis, prefix, jobId)).toBe(true);
     expect((await records.get(jobId))?.state).toBe('cancelled');
     expect(await cancelJob(deps, jobId, 'tg:1')).toBe('already-finished');
+  });
+});
+
+describe('cancelJob and admission', () => {
+  it('a queued job cancelled by its user gives back its budget hold and its place under the ceiling', async () => {
+    const budget = { dailyUsd: 50, userDailyUsd: undefined, holdUsd: 1.55 };
+    const { submitter, queue, records, admission, prefix } = setup({ admission: { maxQueuedJobs: 1, budget } });
+    const r = await submitter.submit(request(1));
+    const jobId = r.status === 'accepted' ? r.jobId : '';
+    expect((await submitter.submit(request(2, 'tg:2'))).status).toBe('busy');
+    expect(await cancelJob({ redis, queue, records, prefix }, jobId, 'tg:1')).toBe('cancelled');
+    expect(await redis.hkeys(redisKeys(prefix).ops.reservations)).toEqual([]);
+    expect(await admission.queued()).toBe(0);
+    expect((await submitter.submit(request(2, 'tg:2'))).status).toBe('accepted');
   });
 });
 
