@@ -4,7 +4,10 @@
 // receiving the acknowledgements. Reported: p50/p99 time to the HTTP 200, p50/p99 time until
 // the fake received the acknowledgement (sendMessage replying to that PDF), and updates/s.
 // Beside it, in the same run on the same machine and Redis: a bare node:http server that does
-// one Redis write per request, the floor for "answer a webhook after a durable write".
+// one Redis write per request, the floor for "answer a webhook after a durable write", and a
+// bare node:http server that calls only JobSubmitter.submit (one admission script + BullMQ's
+// Queue.add), to tell the submit's share of the cost from the front door's (grammY, the update
+// dedupe, the user's preferences, the acknowledgement sent to the Bot API).
 // No worker runs: this measures intake only.
 // Run: npm run bench:telegram  [-- --n 2000 --users 50 --concurrency 32]
 import { createServer } from 'node:http';
@@ -100,6 +103,8 @@ const config = loadConfig({
   TELEGRAM_API_ROOT: fake.apiRoot,
   TELEGRAM_WEBHOOK_SECRET: secret,
   RATE_LIMIT_MAX: '10000',
+  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
+  MAX_QUEUED_JOBS: '1000000',
   LOG_LEVEL: 'warn',
 });
 const logger = createLogger({ level: 'warn' });
@@ -161,10 +166,42 @@ async function runBare(count: number): Promise<Run> {
   return { ...r, ack: [] };
 }
 
+// The submit alone: node:http + JobSubmitter.submit, then 200 (the same services and Redis).
+interface BenchUpdate {
+  message: { message_id: number; chat: { id: number }; from: { id: number }; document: { file_id: string } };
+}
+const submitOnly = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const { message: m } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BenchUpdate;
+    const userKey = `tg:${m.from.id}`;
+    services.submitter
+      .submit({
+        dedupeKey: `tg:${m.chat.id}:${m.message_id}`,
+        requester: { platform: 'telegram', userKey, userId: String(m.from.id), chatId: String(m.chat.id) },
+        file: { kind: 'telegram', fileId: m.document.file_id },
+      })
+      .then(
+        (o) => res.writeHead(o.status === 'accepted' ? 200 : 429, { 'content-length': 0 }).end(),
+        () => res.writeHead(500).end(),
+      );
+  });
+});
+await new Promise<void>((r) => submitOnly.listen(0, '127.0.0.1', r));
+const submitPort = (submitOnly.address() as AddressInfo).port;
+
+async function runSubmitOnly(count: number): Promise<Run> {
+  const r = await drive(`http://127.0.0.1:${submitPort}`, '/', makeUpdates(count), {}, () => {});
+  return { ...r, ack: [] };
+}
+
 await runDoc2Video(WARMUP);
 await runBare(WARMUP);
+await runSubmitOnly(WARMUP);
 const d2v: Run = { http: [], ack: [], seconds: 0, errors: 0 };
 const floor: Run = { http: [], ack: [], seconds: 0, errors: 0 };
+const submitRun: Run = { http: [], ack: [], seconds: 0, errors: 0 };
 const add = (into: Run, r: Run) => {
   into.http.push(...r.http);
   into.ack.push(...r.ack);
@@ -175,6 +212,7 @@ for (let i = 0; i < ROUNDS; i++) {
   const per = Math.floor(N / ROUNDS) + (i < N % ROUNDS ? 1 : 0);
   add(d2v, await runDoc2Video(per));
   add(floor, await runBare(per));
+  add(submitRun, await runSubmitOnly(per));
 }
 
 function row(name: string, r: Run): string {
@@ -193,10 +231,17 @@ console.log(
 console.log('| server | HTTP 200 p50 | HTTP 200 p99 | ack p50 | ack p99 | updates/s | non-200 |');
 console.log('|---|---|---|---|---|---|---|');
 console.log(row('doc2video Telegram webhook (grammY, submit, ack)', d2v));
-console.log(row('bare node:http + 1 Redis SET', floor));
+console.log(row('bare node:http + JobSubmitter.submit (admission script + Queue.add)', submitRun));
+console.log(row('bare node:http + 1 Redis SET (the floor)', floor));
+const share = (r: Run) => {
+  const p99 = (x: Run) => pct([...x.http].sort((a, b) => a - b), 99);
+  return `${Math.round((100 * floor.seconds) / r.seconds)}% of the floor's throughput, p99 ${(p99(r) / p99(floor)).toFixed(1)}x the floor's`;
+};
+console.log(`\nTelegram webhook: ${share(d2v)}; submit alone: ${share(submitRun)}`);
 console.log(`\nacknowledgements received: ${d2v.ack.length}/${N}`);
 
 bare.close();
+submitOnly.close();
 bareRedis.disconnect();
 await server.close();
 await services.close();

@@ -1,6 +1,7 @@
 // The one place where the environment is read. Every process calls loadConfig() once at start
 // and passes the result down; nothing else touches process.env.
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Variables whose values must never be printed, even in a validation error. */
@@ -70,6 +71,30 @@ const decimal = (def: number | undefined) =>
       return n;
     });
 
+/** A USD amount, or `off` for "no cap". Unset or empty takes the default. */
+const budget = (def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      if (['off', 'none'].includes(v.trim().toLowerCase())) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: 'a non-negative number of USD, e.g. 50, or off' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A comma-separated list; empty means "no list". */
+const list = optionalString.transform((v) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
 const oneOf = <T extends string>(values: readonly [T, ...T[]], def: T) =>
   z
     .string()
@@ -111,6 +136,8 @@ const trustProxy = z
     }
     return list;
   });
+/** The service-wide daily spending cap when DAILY_BUDGET_USD is not set (USD). */
+export const DEFAULT_DAILY_BUDGET_USD = 50;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -169,6 +196,8 @@ const schema = z.object({
   RATE_LIMIT_MAX: int(1, 10_000, 5),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 7 * 86_400, 600),
   MAX_ACTIVE_JOBS_PER_USER: int(1, 100, 2),
+  // Jobs waiting or running in all; past it new requests get SERVICE_BUSY and nothing is stored.
+  MAX_QUEUED_JOBS: int(1, 1_000_000, 500),
   MAX_PDF_BYTES: int(1024, 2_000 * 1024 * 1024, 20 * 1024 * 1024),
   JOB_TTL_SECONDS: int(1, 30 * 86_400, 1800),
   WORKER_CONCURRENCY: int(1, 256, 4),
@@ -184,10 +213,17 @@ const schema = z.object({
   // A local Bot API server (`telegram-bot-api --local`): no 20 MB download cap, uploads up to
   // 2000 MB, and getFile answers an absolute path on the shared disk.
   TELEGRAM_LOCAL_API: oneOf(['true', 'false', '1', '0', 'yes', 'no'] as const, 'false'),
+  // The local Bot API server's file folder (its --dir) as the worker sees it; getFile paths
+  // outside it are refused. Required with TELEGRAM_LOCAL_API.
+  TELEGRAM_LOCAL_FILES_DIR: optionalString,
+  // Telegram user ids allowed to make videos (empty: everyone).
+  ALLOWED_TELEGRAM_USERS: list.transform((ids) => ids.map((id) => id.replace(/^tg:/, ''))),
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  // Slack workspace (team) ids allowed to make videos (empty: every workspace the app is in).
+  ALLOWED_SLACK_TEAMS: list,
   SLACK_API_URL: httpUrl('the Slack Web API URL')
     .default('https://slack.com/api')
     .transform((v) => `${v}/`),
@@ -205,7 +241,8 @@ const schema = z.object({
   // Signs our own expiring links to kept videos (PUBLIC_URL/files/...); without it no link is handed out.
   LINK_SECRET: optionalString,
 
-  DAILY_BUDGET_USD: decimal(undefined),
+  // A cap by default: an open bot with paid providers must not spend without bound (see .env.example).
+  DAILY_BUDGET_USD: budget(DEFAULT_DAILY_BUDGET_USD),
   USER_DAILY_BUDGET_USD: decimal(undefined),
   // What one script is assumed to cost until OpenRouter reports it (budget reservations only).
   LLM_COST_ESTIMATE_USD: decimal(0.05),
@@ -248,6 +285,8 @@ export interface Config {
     rateMax: number;
     rateWindowSeconds: number;
     maxActivePerUser: number;
+    /** MAX_QUEUED_JOBS: jobs waiting or running in all before new requests get SERVICE_BUSY. */
+    maxQueuedJobs: number;
     maxPdfBytes: number;
     jobTtlSeconds: number;
   };
@@ -272,7 +311,14 @@ export interface Config {
     layout: 'slides' | 'presenter';
     captions: boolean;
   };
-  telegram: { token: string | undefined; apiRoot: string; webhookSecret: string | undefined; localApi: boolean };
+  telegram: {
+    token: string | undefined;
+    apiRoot: string;
+    webhookSecret: string | undefined;
+    localApi: boolean;
+    /** Absolute; set exactly when localApi is. */
+    localFilesDir: string | undefined;
+  };
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -288,6 +334,8 @@ export interface Config {
     linkSecret: string | undefined;
   };
   budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined; llmEstimateUsd: number };
+  /** Who may make videos; an empty list lets everyone in. */
+  access: { telegramUsers: string[]; slackTeams: string[] };
   admin: { user: string | undefined; password: string | undefined; ids: string[] };
   sentryDsn: string | undefined;
 }
@@ -334,6 +382,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.TELEGRAM_WEBHOOK_SECRET && !e.TELEGRAM_BOT_TOKEN) {
     throw new ConfigError('Invalid configuration: TELEGRAM_BOT_TOKEN must be set when TELEGRAM_WEBHOOK_SECRET is set');
   }
+  const localApi = ['true', '1', 'yes'].includes(e.TELEGRAM_LOCAL_API);
+  if (localApi && !e.TELEGRAM_LOCAL_FILES_DIR) {
+    throw new ConfigError(
+      'Invalid configuration: TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true (the folder the local Bot API server keeps files in)',
+    );
+  }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError(
       'Invalid configuration: SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is set (or SLACK_APP_TOKEN for Socket Mode)',
@@ -369,6 +423,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       rateMax: e.RATE_LIMIT_MAX,
       rateWindowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       maxActivePerUser: e.MAX_ACTIVE_JOBS_PER_USER,
+      maxQueuedJobs: e.MAX_QUEUED_JOBS,
       maxPdfBytes: e.MAX_PDF_BYTES,
       jobTtlSeconds: e.JOB_TTL_SECONDS,
     },
@@ -400,7 +455,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       token: e.TELEGRAM_BOT_TOKEN,
       apiRoot: e.TELEGRAM_API_ROOT,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
-      localApi: ['true', '1', 'yes'].includes(e.TELEGRAM_LOCAL_API),
+      localApi,
+      localFilesDir: localApi && e.TELEGRAM_LOCAL_FILES_DIR ? path.resolve(e.TELEGRAM_LOCAL_FILES_DIR) : undefined,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -430,6 +486,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       userDailyUsd: e.USER_DAILY_BUDGET_USD,
       llmEstimateUsd: e.LLM_COST_ESTIMATE_USD ?? 0.05,
     },
+    access: { telegramUsers: e.ALLOWED_TELEGRAM_USERS, slackTeams: e.ALLOWED_SLACK_TEAMS },
     admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, ids: e.ADMIN_IDS },
     sentryDsn: e.SENTRY_DSN,
   };

@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   'BUDGET_EXCEEDED',
   // The service-wide intake ceiling (MAX_QUEUED_JOBS) is reached: nothing was stored.
   'SERVICE_BUSY',
+  // The operator limited the service to some users or workspaces (ALLOWED_TELEGRAM_USERS,
+  // ALLOWED_SLACK_TEAMS) and this one is not among them.
+  'NOT_ALLOWED',
   // Not in the user-facing list of the spec, but a user can meet it: a provider or platform
   // failed in a way we could not classify. Kept distinct so operators can find it.
   'INTERNAL',
@@ -76,6 +79,7 @@ const EN: Record<ErrorCode, Explanation> = {
     next: 'Please try again tomorrow.',
   },
   SERVICE_BUSY: { what: 'The service is busy with many videos right now.', next: 'Please try again in a few minutes.' },
+  NOT_ALLOWED: { what: 'This service is not open to your account.', next: 'Ask its operator for access.' },
   INTERNAL: { what: 'Something went wrong on our side.', next: 'Please try again; if it keeps happening, tell the operator.' },
 };
 
@@ -107,6 +111,7 @@ const AR: Record<ErrorCode, Explanation> = {
   CANCELLED: { what: 'تم إلغاء الفيديو.', next: 'أرسل الملف مرة أخرى متى شئت.' },
   BUDGET_EXCEEDED: { what: 'تم استهلاك ميزانية الفيديو لهذا اليوم.', next: 'يرجى المحاولة غداً.' },
   SERVICE_BUSY: { what: 'الخدمة مشغولة بعدد كبير من الفيديوهات الآن.', next: 'يرجى المحاولة بعد بضع دقائق.' },
+  NOT_ALLOWED: { what: 'هذه الخدمة غير متاحة لحسابك.', next: 'اطلب الإذن من مشغّل الخدمة.' },
   INTERNAL: { what: 'حدث خطأ من جهتنا.', next: 'يرجى المحاولة مرة أخرى؛ وإن تكرر الأمر فأبلغ المشغّل.' },
 };
 

@@ -11,6 +11,7 @@ import { rateLimitedText } from '../texts.js';
 import type { Background } from './background.js';
 import { fileRefOf, fileTitle, isPdfFile, type SlackFile } from './files.js';
 import type { SlackLocales } from './locale.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export interface SlackFrontDeps {
   services: CoreServices;
@@ -50,7 +51,7 @@ export function requesterOf(o: SlackOrigin): Requester {
   };
 }
 
-export type IntakeOutcome = SubmitOutcome | { status: 'refused'; error: JobError };
+export type IntakeOutcome = SubmitOutcome;
 
 /** Checks that need no download: a PDF, within the size limit. */
 export function precheck(file: SlackFile, maxPdfBytes: number): JobError | undefined {
@@ -109,6 +110,7 @@ export function outcomeText(deps: SlackFrontDeps, outcome: IntakeOutcome, locale
   switch (outcome.status) {
     case 'limited':
       return rateLimitedText(locale, { max: limits.rateMax, windowSeconds: limits.rateWindowSeconds }, outcome.retryAfterMs);
+    case 'busy':
     case 'refused':
       return outcome.error.userMessage(locale);
     default:
@@ -120,6 +122,6 @@ export const localeFor = (raw: string | undefined): Locale => toLocale(raw);
 
 /** SET NX: true the first time a notice is sent for `key` (Slack redelivers events). */
 export async function firstNotice(deps: SlackFrontDeps, key: string): Promise<boolean> {
-  const ok = await deps.services.redis.set(`${deps.prefix}:slack:notice:${key}`, '1', 'EX', 86_400, 'NX');
+  const ok = await deps.services.redis.set(redisKeys(deps.prefix).slack.notice(key), '1', 'EX', 86_400, 'NX');
   return ok === 'OK';
 }

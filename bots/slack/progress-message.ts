@@ -2,6 +2,7 @@
 // is enqueued, and the worker may already be starting the job at that moment; both go through
 // this small Redis record so that exactly one of them posts the message and the other edits it.
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export interface PostedMessage {
   channel: string;
@@ -24,7 +25,7 @@ export class ProgressMessages {
   ) {}
 
   private key(jobId: string) {
-    return `${this.prefix}:slack:progress:${jobId}`;
+    return redisKeys(this.prefix).slack.progress(jobId);
   }
 
   /** The posted message, 'pending' while someone is posting it, or undefined when nobody has. */

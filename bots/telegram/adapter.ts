@@ -2,7 +2,7 @@
 // upload the finished video as a reply to the PDF, or say what went wrong. A chat that is gone
 // (403: blocked, kicked) ends the job quietly through ChatUnavailableError.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GrammyError, InputFile, type Api } from 'grammy';
 import type { Redis } from 'ioredis';
@@ -31,6 +31,8 @@ export interface TelegramAdapterOptions {
   apiRoot: string;
   /** A local Bot API server: absolute file paths, no 20 MB download cap, 2000 MB uploads. */
   localApi?: boolean;
+  /** The local server's file folder: the only place an absolute getFile path may point to. */
+  localFilesDir?: string | undefined;
   /** Override the upload limit (default: 50 MB cloud, 2000 MB local). */
   maxUploadBytes?: number;
   editIntervalMs?: number;
@@ -89,6 +91,29 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
     return () => clearInterval(timer);
   }
 
+  /**
+   * An absolute path is read only from a local Bot API server, and only inside its file folder
+   * (symlinks resolved): otherwise whoever answers getFile could make the worker read any file
+   * on its disk. The path is never put in the error: local servers keep files under the token.
+   */
+  async function localFile(filePath: string): Promise<string> {
+    const refuse = (why: string) => new JobError('INTERNAL', `refusing the file path getFile answered: ${why}`);
+    if (!o.localApi) throw refuse('an absolute path, but the local Bot API mode is off');
+    if (!o.localFilesDir) throw refuse('an absolute path, but no TELEGRAM_LOCAL_FILES_DIR is set');
+    let root: string;
+    let real: string;
+    try {
+      [root, real] = await Promise.all([realpath(o.localFilesDir), realpath(filePath)]);
+    } catch (err) {
+      throw refuse(`not readable (${(err as { code?: string }).code ?? 'error'})`);
+    }
+    const rel = path.relative(root, real);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+      throw refuse('outside TELEGRAM_LOCAL_FILES_DIR');
+    }
+    return real;
+  }
+
   async function openTelegramFile(ctx: AdapterContext, maxBytes: number): Promise<FileSource> {
     const f = ctx.data.file;
     if (f.kind !== 'telegram') throw new Error(`the Telegram adapter cannot open ${f.kind} files`);
@@ -113,9 +138,10 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
 
     // A local Bot API server (--local) answers the absolute path of the file on its disk.
     if (path.isAbsolute(file.file_path)) {
-      const size = (await stat(file.file_path)).size;
+      const local = await localFile(file.file_path);
+      const size = (await stat(local)).size;
       if (size > limit) throw tooLarge();
-      return { stream: createReadStream(file.file_path), size, name };
+      return { stream: createReadStream(local), size, name };
     }
 
     const url = new URL(`${apiRoot}/file/bot${o.token}/${file.file_path.split('/').map(encodeURIComponent).join('/')}`);

@@ -29,6 +29,7 @@ import {
 import { usageAnswer, type UsageSource } from '../usage.js';
 import { describeTelegramError, isNotModifiedError } from './api.js';
 import { downloadLimit } from './adapter.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export interface TelegramFrontDeps {
   submitter: JobSubmitter;
@@ -165,6 +166,11 @@ export async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessag
     case 'limited':
       await reply(ctx, deps, rateLimitedText(locale, { max: deps.limits.max, windowSeconds: deps.limits.windowSeconds }, outcome.retryAfterMs));
       break;
+    case 'busy':
+    case 'refused':
+      // SERVICE_BUSY, BUDGET_EXCEEDED, NOT_ALLOWED: nothing was stored.
+      await reply(ctx, deps, outcome.error.userMessage(locale));
+      break;
   }
 }
 
@@ -289,5 +295,5 @@ export async function onOtherPrivateMessage(ctx: Context, deps: TelegramFrontDep
 
 /** Remember handled update_ids, so a redelivered update is answered 200 without any effect. */
 export function updateSeenKey(prefix: string, updateId: number): string {
-  return `${prefix}:tg:update:${updateId}`;
+  return redisKeys(prefix).telegram.updateSeen(updateId);
 }

@@ -135,6 +135,7 @@ export function telegramAdapterFor(
     token,
     apiRoot: config.telegram.apiRoot,
     localApi: config.telegram.localApi,
+    localFilesDir: config.telegram.localFilesDir,
     ...overrides,
   });
 }

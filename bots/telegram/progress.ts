@@ -15,6 +15,7 @@ import { cancelFlagKey } from '../../src/queue/cancel.js';
 import { ChatUnavailableError, type AdapterContext } from '../../pipeline/ports.js';
 import { describeTelegramError, isBlockedError, isNotModifiedError } from './api.js';
 import { replyParams } from './replies.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export const EDIT_INTERVAL_MS = 3_000;
 /** How long a final edit (done / failed) waits for the chat's window before giving up on it. */
@@ -53,10 +54,10 @@ export class ProgressMessages {
   }
 
   private slotKey(chatId: string) {
-    return `${this.o.prefix}:tg:edit-slot:${chatId}`;
+    return redisKeys(this.o.prefix).telegram.editSlot(chatId);
   }
   private stateKey(jobId: string) {
-    return `${this.o.prefix}:tg:progress:${jobId}`;
+    return redisKeys(this.o.prefix).telegram.progress(jobId);
   }
 
   /** Show a step. Sends the message the first time, edits it afterwards (throttled). */

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { request } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../../pipeline/ports.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 export type TestEvent = { at: number; pid: number } & (
   | { type: 'acknowledge'; jobId: string; position: number }
@@ -28,7 +29,7 @@ export interface TestAdapterOptions {
   failDeliveries?: number;
 }
 
-export const testEventsKey = (prefix: string, jobId: string) => `${prefix}:test-events:${jobId}`;
+export const testEventsKey = (prefix: string, jobId: string) => redisKeys(prefix).testEvents(jobId);
 
 export function createTestAdapter(opts: TestAdapterOptions): ChatAdapter & { events(jobId: string): Promise<TestEvent[]> } {
   let failDeliveries = opts.failDeliveries ?? 0;

@@ -10,6 +10,8 @@ import { JobSubmitter, type AdmissionGuard } from '../queue/submit.js';
 import { cancelJob, type CancelOutcome } from '../queue/cancel.js';
 import { JobRecords } from '../jobs/records.js';
 import { UserLimits } from '../limits/limits.js';
+import { Admission } from '../limits/admission.js';
+import { estimateJobUsd } from '../ops/budget.js';
 import { createScriptCache } from '../jobs/script-cache.js';
 import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import { createOpenRouterWriter } from '../../pipeline/providers/openrouter.js';
@@ -78,18 +80,34 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
   queue.on('error', (err) => logger.warn({ event: 'queue_error' satisfies WatchedEvent, err: err.message }, 'queue error'));
   const limits = new UserLimits(redis, prefix, config.limits);
   const records = new JobRecords(redis, prefix, config.limits.jobTtlSeconds);
+  const writer = opts.writer ?? createScriptWriter(config);
+  const did = config.video.did;
+  const renderer = opts.renderer ?? createRenderer(config, path.resolve(config.dataDir, 'work'));
+  // Budgets as plain data: what a job holds at admission follows from the providers in use.
+  const admission = new Admission(redis, prefix, {
+    rateMax: config.limits.rateMax,
+    rateWindowSeconds: config.limits.rateWindowSeconds,
+    maxQueuedJobs: config.limits.maxQueuedJobs,
+    budget: {
+      dailyUsd: config.budgets.dailyUsd,
+      userDailyUsd: config.budgets.userDailyUsd,
+      holdUsd: estimateJobUsd({
+        llmEstimateUsd: config.budgets.llmEstimateUsd,
+        pricePerMinuteUsd: did.pricePerMinuteUsd,
+        providers: { script: writer.name, video: renderer.name },
+      }),
+    },
+  });
   const submitter = new JobSubmitter({
     queue,
-    limits,
-    records,
+    admission,
+    access: config.access,
     logger,
     jobTtlSeconds: config.limits.jobTtlSeconds,
     ...(opts.guards ? { guards: opts.guards } : {}),
     ...(opts.retryBackoffMs ? { retryBackoffMs: opts.retryBackoffMs } : {}),
   });
   const workDir = path.resolve(config.dataDir, 'work');
-  const did = config.video.did;
-  const renderer = opts.renderer ?? createRenderer(config, workDir);
 
   return {
     config,
@@ -101,7 +119,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     records,
     submitter,
     scriptCache: createScriptCache(redis, prefix),
-    writer: opts.writer ?? createScriptWriter(config),
+    writer,
     renderer,
     workDir,
     cancel: (jobId, userKey) => cancelJob({ redis, queue, records, prefix, limits }, jobId, userKey),

@@ -6,7 +6,7 @@ import { createCoreServices, type CoreServices } from './services.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { didWebhookRoutes, healthRoutes } from '../http/routes.js';
 import { startFrontDoors, type FrontDoor } from '../../bots/index.js';
-import { createOps, lateAdmissionGuard, type Ops } from '../ops/wiring.js';
+import { createOps, type Ops } from '../ops/wiring.js';
 import type { LogEventTap } from '../ops/log-events.js';
 
 export interface WebApp {
@@ -28,11 +28,10 @@ export async function startWebApp(
   logTap: LogEventTap,
   opts: { role: 'web' | 'all'; redisUrl: string },
 ): Promise<WebApp> {
-  // The budget guard needs ops, and ops needs the services the guard is given to.
-  const budgetGuard = lateAdmissionGuard();
-  const services = createCoreServices(config, logger, { role: opts.role, redisUrl: opts.redisUrl, guards: [budgetGuard] });
+  // Budgets are checked at admission from the config (createCoreServices); ops re-checks them
+  // before paid steps.
+  const services = createCoreServices(config, logger, { role: opts.role, redisUrl: opts.redisUrl });
   const ops = createOps(services, { role: opts.role, logTap });
-  budgetGuard.set(ops.admissionGuard);
 
   const http = createHttpServer(logger, config.http);
   void http.app.register(healthRoutes(services.redis));

@@ -148,6 +148,10 @@ async function runThroughQueue(
       );
       return 1;
     }
+    if (submitted.status === 'busy' || submitted.status === 'refused') {
+      process.stderr.write(`doc2video: ${submitted.error.userMessage()}\n`);
+      return 1;
+    }
     reporter.started(submitted.jobId, services.writer.name, services.renderer.name);
     const result = await finished;
     if (result.outcome !== 'completed') {

@@ -2,6 +2,7 @@
 // userKey the limits use ("tg:<id>", Slack "team:user"), so each platform's user has their own.
 import type { Redis } from 'ioredis';
 import { AVATAR_STYLES, type AvatarStyle } from '../config.js';
+import { redisKeys } from '../redis/keys.js';
 
 /** Unused preferences fade out: a user who comes back after a year starts from the defaults. */
 const PREFERENCE_TTL_SECONDS = 365 * 86_400;
@@ -13,7 +14,7 @@ export class UserPreferences {
   ) {}
 
   private key(userKey: string): string {
-    return `${this.prefix}:prefs:${userKey}`;
+    return redisKeys(this.prefix).preferences(userKey);
   }
 
   async getAvatar(userKey: string): Promise<AvatarStyle | undefined> {

@@ -1,9 +1,13 @@
 // What /status shows: a small record per job, indexed per user. BullMQ's own job hash is not
 // enough: it is removed lazily and cannot be listed by user. Records of finished jobs expire
 // after JOB_TTL_SECONDS and a scheduled sweep removes them from the per-user index.
+// A record is created by admission (src/limits/admission.ts, in the same atomic step); its
+// changes keep the intake counts right: a started job is no longer waiting (queue position),
+// a finished one no longer counts against MAX_QUEUED_JOBS.
 import type { Redis } from 'ioredis';
 import type { Platform, StepName } from '../../pipeline/job.js';
 import type { ErrorCode } from '../errors.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
 
 export type JobState =
   | 'queued'
@@ -32,38 +36,24 @@ export interface JobRecord {
 }
 
 export class JobRecords {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
   private recKey(jobId: string) {
-    return `${this.prefix}:rec:${jobId}`;
+    return this.keys.record(jobId);
   }
   private userKey(userKey: string) {
-    return `${this.prefix}:user-jobs:${userKey}`;
+    return this.keys.userJobs(userKey);
   }
   private get finishedKey() {
-    return `${this.prefix}:finished-jobs`;
-  }
-
-  async create(rec: Pick<JobRecord, 'jobId' | 'userKey' | 'platform' | 'title'>): Promise<void> {
-    const now = Date.now();
-    const fields: Record<string, string> = {
-      jobId: rec.jobId,
-      userKey: rec.userKey,
-      platform: rec.platform,
-      state: 'queued',
-      createdAt: String(now),
-      updatedAt: String(now),
-    };
-    if (rec.title) fields.title = rec.title;
-    await this.redis
-      .multi()
-      .hset(this.recKey(rec.jobId), fields)
-      .zadd(this.userKey(rec.userKey), now, rec.jobId)
-      .exec();
+    return this.keys.finishedJobs;
   }
 
   async update(jobId: string, patch: Partial<Pick<JobRecord, 'state' | 'step' | 'title' | 'code' | 'costUsd'>>): Promise<void> {
@@ -71,7 +61,11 @@ export class JobRecords {
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = String(v);
     // Only touch records that exist (a swept record must not come back half-empty).
     const exists = await this.redis.exists(this.recKey(jobId));
-    if (exists) await this.redis.hset(this.recKey(jobId), fields);
+    const m = this.redis.multi();
+    if (exists) m.hset(this.recKey(jobId), fields);
+    // A worker took the job: it no longer waits (admission counts waiting jobs for positions).
+    if (patch.state && patch.state !== 'queued') m.zrem(this.keys.intakeWaiting, jobId);
+    await m.exec();
   }
 
   /** Mark finished; the record lives ttlSeconds more, then the sweep removes it. */
@@ -79,9 +73,13 @@ export class JobRecords {
     const now = Date.now();
     const fields: Record<string, string> = { state, updatedAt: String(now), finishedAt: String(now) };
     if (code) fields.code = code;
-    if (!(await this.redis.exists(this.recKey(jobId)))) return;
-    await this.redis
-      .multi()
+    // The job no longer counts against MAX_QUEUED_JOBS, whether or not its record still exists.
+    const intake = this.redis.multi().zrem(this.keys.intake, jobId).zrem(this.keys.intakeWaiting, jobId);
+    if (!(await this.redis.exists(this.recKey(jobId)))) {
+      await intake.exec();
+      return;
+    }
+    await intake
       .hset(this.recKey(jobId), fields)
       .expire(this.recKey(jobId), this.ttlSeconds + 3600) // a safety net; the sweep removes it first
       .zadd(this.finishedKey, now, jobId)

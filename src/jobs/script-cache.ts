@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ScriptResult } from '../../pipeline/job.js';
 import type { ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
+import { redisKeys } from '../redis/keys.js';
 
 export const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
 
@@ -16,7 +17,7 @@ export function scriptCacheKey(prefix: string, pdfSha256: string, key: ScriptCac
   // Fixed property order so the same options always hash the same.
   const opts = JSON.stringify({ language: key.language, provider: key.provider, model: key.model });
   const digest = createHash('sha256').update(pdfSha256 + opts).digest('hex');
-  return `${prefix}:script:${digest}`;
+  return redisKeys(prefix).scriptCache(digest);
 }
 
 function isScriptResult(v: unknown): v is ScriptResult {

@@ -1,7 +1,8 @@
 // Daily spending caps: DAILY_BUDGET_USD for the whole service, USER_DAILY_BUDGET_USD per user.
 //
-// Checked twice: at submit (an AdmissionGuard, so a request over budget is refused at once) and
-// again just before each paid step (script, render), because spending grows between the two.
+// Checked twice: at submit (inside the admission script, src/limits/admission.ts, after dedupe,
+// the rate limit and the intake ceiling, so a refused request holds nothing) and again just
+// before each paid step (script, render; this file), because spending grows between the two.
 //
 // In-flight jobs: spending is only recorded when a job ends, so a burst of requests would all
 // see the same "spent so far" and together overshoot. Each job therefore reserves an estimate of
@@ -11,17 +12,18 @@
 // last dollars. The reservation is re-made (and re-checked) before the script step, and before the
 // render with the script's real cost and its expected video length. When the job ends, the
 // ledger (costs.ts) replaces the reservation with the real cost in one atomic step.
-// Reservations lapse on their own (a request refused by the rate limit after the guard, a job
-// cancelled while queued): an hour after admission, or the render deadline + an hour after the
-// last paid-step check. A lapsed job is simply checked afresh before its next paid step.
+// A queued job cancelled by its user gives its hold back at once (src/queue/cancel.ts); holds of
+// jobs that never come back lapse: an hour after admission, or the render deadline + an hour
+// after the last paid-step check. A lapsed job is simply checked afresh before its next paid step.
 import type { Redis } from 'ioredis';
 import { JobError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger, WatchedEvent } from '../logger.js';
 import type { Checkpoint, StepName } from '../../pipeline/job.js';
 import type { PipelineJob, PipelineObserver } from '../../pipeline/ports.js';
-import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
-import { jobIdFor } from '../queue/video-queue.js';
-import { expectedVideoSeconds, llmCostUsd, opsKeys, roundUsd, utcDay, videoCostUsd } from './costs.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { BUDGET_RESERVE } from '../redis/scripts/budget-reserve.js';
+import { expectedVideoSeconds, llmCostUsd, roundUsd, utcDay, videoCostUsd } from './costs.js';
 
 export interface BudgetSettings {
   /** Service-wide cap per UTC day; undefined = no cap. */
@@ -33,8 +35,6 @@ export interface BudgetSettings {
   pricePerMinuteUsd: number;
   /** Which providers the jobs use (free ones reserve nothing). */
   providers: { script: 'openrouter' | 'local'; video: 'd-id' | 'local' };
-  /** How long an admission reservation lasts (default 1 h). */
-  admissionHoldMs?: number;
   /** How long a reservation made before a paid step lasts (default 2 h; use deadline + 1 h). */
   runHoldMs?: number;
 }
@@ -46,65 +46,24 @@ export type BudgetDecision =
   | { ok: false; scope: BudgetScope; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
 
 /**
- * reserve — check the budgets and hold `amount` for a job.
- * KEYS: 1 reservations (hash), 2 reservation expiry (zset), 3 day hash, 4 day user-cost (zset),
- *       5 the job's cost marker (set when the job was already counted)
- * ARGV: 1 job id, 2 user key, 3 amount USD, 4 hold ms, 5 service cap or '', 6 user cap or '',
- *       7 now ms (optional; tests) — otherwise Redis TIME
- * Returns {ok 1|0, scope, spent, held} (numbers as strings: Lua would truncate them).
+ * What a job will cost in all, from what its checkpoint shows (see BudgetGuard.estimateUsd).
+ * With an empty checkpoint: what a job holds when it is admitted (src/limits/admission.ts).
  */
-const RESERVE = `
-if redis.call('EXISTS', KEYS[5]) == 1 then return {1, '', '0', '0'} end
-local now = tonumber(ARGV[7])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, id in ipairs(stale) do redis.call('HDEL', KEYS[1], id) end
-if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
-
-local held, userHeld = 0, 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local ok, r = pcall(cjson.decode, all[i + 1])
-    if ok and type(r) == 'table' then
-      local usd = tonumber(r.usd) or 0
-      held = held + usd
-      if r.user == ARGV[2] then userHeld = userHeld + usd end
-    end
-  end
-end
-local amount = tonumber(ARGV[3])
-local spent = tonumber(redis.call('HGET', KEYS[3], 'total_usd') or '0') or 0
-local userSpent = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[2]) or '0') or 0
-local eps = 1e-9
-if ARGV[5] ~= '' and spent + held + amount > tonumber(ARGV[5]) + eps then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'service', tostring(spent), tostring(held)}
-end
-if ARGV[6] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[6]) + eps then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'user', tostring(userSpent), tostring(userHeld)}
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({usd = amount, user = ARGV[2]}))
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
-return {1, '', tostring(spent), tostring(held)}
-`;
-
-type BudgetCommands = {
-  d2vBudgetReserve(...args: (string | number)[]): Promise<[number, string, string, string]>;
-};
+export function estimateJobUsd(
+  s: Pick<BudgetSettings, 'llmEstimateUsd' | 'pricePerMinuteUsd' | 'providers'>,
+  cp: Checkpoint = {},
+): number {
+  const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
+  const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
+  const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
+  return roundUsd(llm + video);
+}
 
 export class BudgetGuard {
-  private readonly redis: Redis & BudgetCommands;
-  private readonly keys: ReturnType<typeof opsKeys>;
+  private readonly keys: RedisKeys['ops'];
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     prefix: string,
     readonly settings: BudgetSettings,
     private readonly hooks: {
@@ -115,10 +74,7 @@ export class BudgetGuard {
       clock?: () => number;
     } = {},
   ) {
-    const r = redis as Redis & Partial<BudgetCommands>;
-    if (!r.d2vBudgetReserve) redis.defineCommand('d2vBudgetReserve', { numberOfKeys: 5, lua: RESERVE });
-    this.redis = r as Redis & BudgetCommands;
-    this.keys = opsKeys(prefix);
+    this.keys = redisKeys(prefix).ops;
   }
 
   /** False when neither budget is set: then nothing is reserved or checked. */
@@ -132,11 +88,7 @@ export class BudgetGuard {
    * the script's expected length (else 3 minutes).
    */
   estimateUsd(cp: Checkpoint): number {
-    const s = this.settings;
-    const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
-    const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
-    const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
-    return roundUsd(llm + video);
+    return estimateJobUsd(this.settings, cp);
   }
 
   /** Check the budgets and hold `amountUsd` for the job (idempotent per job id). */
@@ -145,19 +97,19 @@ export class BudgetGuard {
     const now = this.hooks.clock?.() ?? Date.now();
     const day = utcDay(now);
     const k = this.keys;
-    const [ok, scope, spent, held] = await this.redis.d2vBudgetReserve(
-      k.reservations,
-      k.reservationExpiry,
-      k.day(day),
-      k.userCost(day),
-      k.jobCost(jobId),
-      jobId,
-      userKey,
-      String(amountUsd),
-      holdMs,
-      s.dailyUsd === undefined ? '' : String(s.dailyUsd),
-      s.userDailyUsd === undefined ? '' : String(s.userDailyUsd),
-      ...(this.hooks.clock ? [now] : []),
+    const [ok, scope, spent, held] = await runScript<[number, string, string, string]>(
+      this.redis,
+      BUDGET_RESERVE,
+      [k.reservations, k.reservationExpiry, k.day(day), k.userCost(day), k.jobCost(jobId)],
+      [
+        jobId,
+        userKey,
+        String(amountUsd),
+        holdMs,
+        s.dailyUsd === undefined ? '' : String(s.dailyUsd),
+        s.userDailyUsd === undefined ? '' : String(s.userDailyUsd),
+        ...(this.hooks.clock ? [now] : []),
+      ],
     );
     if (ok === 1) return { ok: true, spentUsd: Number(spent), heldUsd: Number(held) };
     const sc = scope as BudgetScope;
@@ -198,7 +150,7 @@ export class BudgetGuard {
   private refuse(d: Extract<BudgetDecision, { ok: false }>, ctx: { at: 'submit' | 'run'; jobId: string; userKey: string; step?: StepName }): JobError {
     this.hooks.logger?.warn(
       {
-        event: 'budget_exceeded',
+        event: 'budget_exceeded' satisfies WatchedEvent,
         scope: d.scope,
         at: ctx.at,
         jobId: ctx.jobId,
@@ -218,17 +170,6 @@ export class BudgetGuard {
       `${what} daily budget: spent ${d.spentUsd.toFixed(2)} + held ${d.heldUsd.toFixed(2)} + this job ${d.needUsd.toFixed(2)} > ${d.limitUsd.toFixed(2)} USD`,
       { retryable: false },
     );
-  }
-
-  /** Refuse a request at submit when it would go over a budget; reserve its estimate otherwise. */
-  admissionGuard(): AdmissionGuard {
-    return async (request: SubmitRequest) => {
-      if (!this.enabled) return;
-      const jobId = jobIdFor(request.dedupeKey);
-      const userKey = request.requester.userKey;
-      const d = await this.reserve(jobId, userKey, this.estimateUsd({}), this.settings.admissionHoldMs ?? 3_600_000);
-      if (!d.ok) throw this.refuse(d, { at: 'submit', jobId, userKey });
-    };
   }
 
   /** Re-check before the paid steps; throws JobError(BUDGET_EXCEEDED) before any money is spent. */

@@ -4,6 +4,9 @@
 import type { Redis } from 'ioredis';
 import type { Checkpoint, Requester } from '../../pipeline/job.js';
 import type { ErrorCode } from '../errors.js';
+import { redisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { RECORD_JOB_COST } from '../redis/scripts/record-job-cost.js';
 
 /**
  * D-ID billing. The reference (shared/reference/d-id.md) says "Billing is per minute of video"
@@ -123,49 +126,8 @@ export function utcDay(at: number | Date = Date.now()): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
-// ---- Redis layout (all under `${prefix}:ops:`) -----------------------------------------------
-export const opsKeys = (prefix: string) => ({
-  /** string: the job's recorded cost (JSON); its presence means "already counted". */
-  jobCost: (jobId: string) => `${prefix}:ops:job-cost:${jobId}`,
-  /** hash: llm_usd, video_usd, total_usd, jobs, completed, failed, cancelled, code:<CODE>, refused:<why> */
-  day: (day: string) => `${prefix}:ops:day:${day}`,
-  /** zsets: member -> USD or job count, for that day */
-  userCost: (day: string) => `${prefix}:ops:day:${day}:user-cost`,
-  userJobs: (day: string) => `${prefix}:ops:day:${day}:user-jobs`,
-  workspaceCost: (day: string) => `${prefix}:ops:day:${day}:workspace-cost`,
-  workspaceJobs: (day: string) => `${prefix}:ops:day:${day}:workspace-jobs`,
-  /** hash jobId -> {"usd":n,"user":"..."}: money held for jobs in flight (see budget.ts) */
-  reservations: `${prefix}:ops:reservations`,
-  /** zset jobId -> expires at (ms): reservations of jobs that never came back lapse */
-  reservationExpiry: `${prefix}:ops:reservation-expiry`,
-});
-
-/**
- * record — count a finished job once.
- * KEYS: 1 job-cost marker, 2 day hash, 3 user-cost, 4 user-jobs, 5 workspace-cost,
- *       6 workspace-jobs, 7 reservations, 8 reservation-expiry
- * ARGV: 1 marker JSON, 2 ttl s, 3 llm, 4 video, 5 total, 6 user, 7 workspace, 8 outcome,
- *       9 error code or '', 10 job id
- * The reservation is dropped whatever happens (the job is over); the sums move only when the
- * marker is new. One script, so a crash cannot leave the job half counted.
- */
-const RECORD = `
-redis.call('HDEL', KEYS[7], ARGV[10])
-redis.call('ZREM', KEYS[8], ARGV[10])
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
-redis.call('HINCRBYFLOAT', KEYS[2], 'llm_usd', ARGV[3])
-redis.call('HINCRBYFLOAT', KEYS[2], 'video_usd', ARGV[4])
-redis.call('HINCRBYFLOAT', KEYS[2], 'total_usd', ARGV[5])
-redis.call('HINCRBY', KEYS[2], 'jobs', 1)
-redis.call('HINCRBY', KEYS[2], ARGV[8], 1)
-if ARGV[9] ~= '' then redis.call('HINCRBY', KEYS[2], 'code:' .. ARGV[9], 1) end
-redis.call('ZINCRBY', KEYS[3], ARGV[5], ARGV[6])
-redis.call('ZINCRBY', KEYS[4], 1, ARGV[6])
-redis.call('ZINCRBY', KEYS[5], ARGV[5], ARGV[7])
-redis.call('ZINCRBY', KEYS[6], 1, ARGV[7])
-for i = 2, 6 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
-return 1
-`;
+/** The ledger's keys (all under `<prefix>:ops:`), from src/redis/keys.ts. */
+export const opsKeys = (prefix: string) => redisKeys(prefix).ops;
 
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -189,21 +151,13 @@ export interface RecordedJobCost extends CostBreakdown {
   recordedAt: number;
 }
 
-type LedgerCommands = {
-  d2vRecordJobCost(...args: (string | number)[]): Promise<number>;
-};
-
 export class CostLedger {
-  private readonly redis: Redis & LedgerCommands;
   readonly keys: ReturnType<typeof opsKeys>;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     readonly prefix: string,
   ) {
-    const r = redis as Redis & Partial<LedgerCommands>;
-    if (!r.d2vRecordJobCost) redis.defineCommand('d2vRecordJobCost', { numberOfKeys: 8, lua: RECORD });
-    this.redis = r as Redis & LedgerCommands;
     this.keys = opsKeys(prefix);
   }
 
@@ -221,15 +175,20 @@ export class CostLedger {
       day,
       recordedAt: at,
     };
-    const first = await this.redis.d2vRecordJobCost(
-      k.jobCost(e.jobId),
-      k.day(day),
-      k.userCost(day),
-      k.userJobs(day),
-      k.workspaceCost(day),
-      k.workspaceJobs(day),
-      k.reservations,
-      k.reservationExpiry,
+    const first = await runScript<number>(
+      this.redis,
+      RECORD_JOB_COST,
+      [
+        k.jobCost(e.jobId),
+        k.day(day),
+        k.userCost(day),
+        k.userJobs(day),
+        k.workspaceCost(day),
+        k.workspaceJobs(day),
+        k.reservations,
+        k.reservationExpiry,
+      ],
+      [
       JSON.stringify(stored),
       LEDGER_TTL_SECONDS,
       String(e.cost.llmUsd),
@@ -240,6 +199,7 @@ export class CostLedger {
       e.outcome,
       e.code ?? '',
       e.jobId,
+      ],
     );
     return first === 1;
   }

@@ -18,13 +18,14 @@ import type { StepName } from '../../pipeline/job.js';
 import type { VideoQueue } from '../queue/video-queue.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { CostBreakdown, JobOutcome } from './costs.js';
+import { redisKeys } from '../redis/keys.js';
 import type { LogEventTap, LogLine } from './log-events.js';
 
 export type ProcessRole = 'web' | 'worker' | 'all';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
-export type LimitName = 'rate' | 'budget_service' | 'budget_user';
+export type LimitName = 'rate' | 'budget_service' | 'budget_user' | 'intake' | 'allow_list';
 
 export interface OpsMetrics {
   readonly registry: Registry;
@@ -104,7 +105,7 @@ export function createOpsMetrics(opts: {
   });
   const rejections = new Counter({
     name: 'doc2video_limit_rejections_total',
-    help: 'Requests refused by a limit (rate, budget_service, budget_user), at submit or before a paid step',
+    help: 'Requests refused by a limit (rate, intake, allow_list, budget_service, budget_user), at submit or before a paid step',
     labelNames: ['limit', 'at'] as const,
     registers,
   });
@@ -161,6 +162,16 @@ export function createOpsMetrics(opts: {
     did_create_attempt_failed: { role: 'worker', count: () => didErrors.inc({ op: 'create_attempt' }) },
     job_retry: { role: 'worker', count: (l) => retries.inc({ code: str(l()?.code) ?? 'unknown' }) },
     rate_limited: { role: 'web', count: () => rejections.inc({ limit: 'rate', at: 'submit' }) },
+    service_busy: { role: 'web', count: () => rejections.inc({ limit: 'intake', at: 'submit' }) },
+    request_not_allowed: { role: 'web', count: () => rejections.inc({ limit: 'allow_list', at: 'submit' }) },
+    // Refusals before a paid step are counted by the budget guard's hook (limitRejected).
+    budget_exceeded: {
+      role: 'web',
+      count: (l) => {
+        const line = l();
+        if (line?.at === 'submit') rejections.inc({ limit: line.scope === 'user' ? 'budget_user' : 'budget_service', at: 'submit' });
+      },
+    },
   };
 
   return {
@@ -204,7 +215,7 @@ export class RenderTracker {
     prefix: string,
     private readonly maxAgeMs: number,
   ) {
-    this.key = `${prefix}:ops:rendering`;
+    this.key = redisKeys(prefix).ops.rendering;
   }
   async touch(jobId: string): Promise<void> {
     await this.redis.zadd(this.key, Date.now(), jobId);
@@ -229,10 +240,10 @@ export class MetricsSnapshots {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    this.index = `${prefix}:ops:metrics-processes`;
+    this.index = redisKeys(prefix).ops.metricsProcesses;
   }
   private key(instance: string) {
-    return `${this.prefix}:ops:metrics:${instance}`;
+    return redisKeys(this.prefix).ops.metricsSnapshot(instance);
   }
 
   /** Publish this process's registry for ttlMs. */

@@ -12,7 +12,7 @@ export interface UsageReport {
   jobs: { finished: number; completed: number; failed: number; cancelled: number };
   /** Failed (and cancelled) jobs by error code, most frequent first. */
   failuresByCode: { code: string; count: number }[];
-  /** Requests refused before they became jobs, by reason (budget_service, budget_user). */
+  /** Requests refused before they became jobs, by reason (busy, budget_service, budget_user). */
   refused: Record<string, number>;
   cost: { totalUsd: number; llmUsd: number; videoUsd: number };
   /** Users by cost, then by jobs. */

@@ -9,7 +9,6 @@ import type { JobRecords } from '../jobs/records.js';
 import type { VideoQueue } from '../queue/video-queue.js';
 import type { ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { HttpServer } from '../http/server.js';
-import type { AdmissionGuard, SubmitRequest } from '../queue/submit.js';
 import type { WorkerOptions } from '../worker/worker.js';
 import type { PipelineObserver } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
@@ -44,7 +43,7 @@ export interface OpsDeps {
 }
 
 export interface OpsOptions {
-  /** web: serves /metrics (merging the workers'), the dashboard, the admission guard.
+  /** web: serves /metrics (merging the workers'), the dashboard.
    *  worker: observer + onFinished, pushes its metrics to Redis. all: both, one process (dev). */
   role: ProcessRole;
   /** The process's log tap (from boot()): provider calls/errors for metrics, failures for Sentry. */
@@ -66,8 +65,6 @@ export interface Ops {
   renders: RenderTracker;
   snapshots: MetricsSnapshots;
   errors: ErrorReporter;
-  /** For JobSubmitter: refuses over-budget requests (pass through lateAdmissionGuard()). */
-  admissionGuard: AdmissionGuard;
   /** For the worker: budget checks before paid steps, step durations, renders in flight. */
   observer: PipelineObserver;
   /** For the worker: records the job's cost (once), counts it, stores it on the job record. */
@@ -85,21 +82,6 @@ export interface Ops {
   /** Starts publishing metrics (worker role). */
   start(): void;
   close(): Promise<void>;
-}
-
-/**
- * An admission guard that can be given its implementation after the services exist (the guard
- * list goes into createCoreServices, and the budget guard needs the services' Redis).
- */
-export function lateAdmissionGuard(): AdmissionGuard & { set(g: AdmissionGuard): void } {
-  let impl: AdmissionGuard | undefined;
-  const guard = (async (request: SubmitRequest) => {
-    await impl?.(request);
-  }) as AdmissionGuard & { set(g: AdmissionGuard): void };
-  guard.set = (g) => {
-    impl = g;
-  };
-  return guard;
 }
 
 export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
@@ -134,11 +116,10 @@ export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
     },
     {
       logger,
+      // Refusals before a paid step; those at submit are counted by the admission script
+      // (usage report) and by the metrics' log tap (budget_exceeded at submit).
       onRefused(scope, at) {
         metrics.limitRejected(scope === 'service' ? 'budget_service' : 'budget_user', at);
-        if (at === 'submit') {
-          ledger.countRefusal(`budget_${scope}`).catch(() => {});
-        }
       },
     },
   );
@@ -209,7 +190,6 @@ export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
     renders,
     snapshots,
     errors,
-    admissionGuard: budget.admissionGuard(),
     observer,
     onFinished,
     workerOptions: () => ({ observer, onFinished }),

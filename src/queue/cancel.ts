@@ -5,12 +5,13 @@ import type { Redis } from 'ioredis';
 import type { JobRecords } from '../jobs/records.js';
 import { FINISHED_STATES } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
+import { redisKeys } from '../redis/keys.js';
 import type { VideoQueue } from './video-queue.js';
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'already-finished';
 
-export const cancelFlagKey = (prefix: string, jobId: string) => `${prefix}:cancel:${jobId}`;
-export const cancelChannel = (prefix: string) => `${prefix}:cancel-events`;
+export const cancelFlagKey = (prefix: string, jobId: string) => redisKeys(prefix).cancelFlag(jobId);
+export const cancelChannel = (prefix: string) => redisKeys(prefix).cancelChannel;
 
 export async function cancelJob(
   deps: { redis: Redis; queue: VideoQueue; records: JobRecords; prefix: string; limits?: UserLimits },
@@ -33,6 +34,12 @@ export async function cancelJob(
     } catch {
       await deps.redis.publish(cancelChannel(deps.prefix), jobId);
       return 'cancelled';
+    }
+    // Removed before it ever ran: it spent nothing, so its budget hold is free again. (A parked
+    // job may have a render D-ID still bills: its hold lapses on its own.)
+    if (rec.state === 'queued') {
+      const ops = redisKeys(deps.prefix).ops;
+      await deps.redis.multi().hdel(ops.reservations, jobId).zrem(ops.reservationExpiry, jobId).exec();
     }
     // A parked job (waiting for its render) held a slot: give it to the user's next job now.
     const next = await deps.limits?.releaseSlot(userKey, jobId);

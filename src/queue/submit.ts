@@ -1,10 +1,12 @@
-// The one way a front door turns a request into a job: admission (dedupe + rate limit), a
-// /status record, then the durable BullMQ add. Front doors answer their platform only after
-// submit() resolves, so an error here makes the platform retry, and the retry is deduplicated.
+// The one way a front door turns a request into a job: the allow-lists, then admission (one
+// atomic Redis script: dedupe, rate window, intake ceiling, budget hold, /status record; see
+// src/limits/admission.ts), then the durable BullMQ add. Two round trips on the hot path.
+// Front doors answer their platform only after submit() resolves, so an error here makes the
+// platform retry, and the retry is deduplicated (and finishes an add that was lost).
+import { JobError } from '../errors.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { FileRef, JobOptions, Requester, VideoJobData } from '../../pipeline/job.js';
-import type { JobRecords } from '../jobs/records.js';
-import type { UserLimits } from '../limits/limits.js';
+import type { Admission } from '../limits/admission.js';
 import { jobIdFor, videoJobOptions, type VideoQueue } from './video-queue.js';
 
 export interface SubmitRequest {
@@ -19,17 +21,30 @@ export interface SubmitRequest {
 export type SubmitOutcome =
   | { status: 'accepted'; jobId: string; position: number }
   | { status: 'duplicate'; jobId: string }
-  | { status: 'limited'; retryAfterMs: number };
+  | { status: 'limited'; retryAfterMs: number }
+  /** SERVICE_BUSY: the intake ceiling (MAX_QUEUED_JOBS) is reached; nothing was stored. */
+  | { status: 'busy'; error: JobError }
+  /** BUDGET_EXCEEDED or NOT_ALLOWED; nothing was stored. */
+  | { status: 'refused'; error: JobError };
 
-/** Checked before any other work; throws JobError(BUDGET_EXCEEDED) to refuse. */
+/**
+ * An extra check run before admission; it refuses by throwing (a JobError is an answer, any
+ * other error a failure the platform retries). Nothing is stored when one throws.
+ */
 export type AdmissionGuard = (request: SubmitRequest) => Promise<void>;
+
+/** Who may make videos (ALLOWED_TELEGRAM_USERS, ALLOWED_SLACK_TEAMS); an empty list lets all in. */
+export interface AccessLists {
+  telegramUsers: readonly string[];
+  slackTeams: readonly string[];
+}
 
 export interface SubmitterDeps {
   queue: VideoQueue;
-  limits: UserLimits;
-  records: JobRecords;
+  admission: Admission;
   logger: Logger;
   jobTtlSeconds: number;
+  access?: AccessLists;
   guards?: AdmissionGuard[];
   /** First retry delay of a failed attempt (doubles each time). */
   retryBackoffMs?: number;
@@ -39,26 +54,61 @@ export class JobSubmitter {
   constructor(private readonly deps: SubmitterDeps) {}
 
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
-    const { queue, limits, records, logger } = this.deps;
+    const { queue, admission, logger } = this.deps;
     const jobId = jobIdFor(request.dedupeKey);
+    const { userKey, platform } = request.requester;
 
+    if (!this.allowed(request.requester)) {
+      logger.info({ event: 'request_not_allowed' satisfies WatchedEvent, platform, userKey }, 'request refused: not on the allow-list');
+      return { status: 'refused', error: new JobError('NOT_ALLOWED') };
+    }
     for (const guard of this.deps.guards ?? []) await guard(request);
 
-    const admission = await limits.admit(request.requester.userKey, request.dedupeKey, jobId);
-    if (admission.status === 'limited') {
-      logger.info(
-        { event: 'rate_limited' satisfies WatchedEvent, userKey: request.requester.userKey, retryAfterMs: admission.retryAfterMs },
-        'request refused by the rate limit',
-      );
-      return admission;
-    }
-    if (admission.status === 'duplicate') {
-      // Admitted before; if that attempt died between admission and add, finish it now.
-      const [job, rec] = await Promise.all([queue.getJob(admission.jobId), records.get(admission.jobId)]);
-      if (job || rec?.state !== 'queued') {
-        logger.info({ event: 'duplicate_request', jobId: admission.jobId }, 'request already has a job');
-        return { status: 'duplicate', jobId: admission.jobId };
+    const a = await admission.admit({ jobId, dedupeKey: request.dedupeKey, userKey, platform, title: request.title });
+    let position: number;
+    switch (a.status) {
+      case 'limited':
+        logger.info({ event: 'rate_limited' satisfies WatchedEvent, userKey, retryAfterMs: a.retryAfterMs }, 'request refused by the rate limit');
+        return a;
+      case 'busy':
+        logger.warn({ event: 'service_busy' satisfies WatchedEvent, userKey, queued: a.queued }, 'request refused: the intake ceiling is reached');
+        return { status: 'busy', error: new JobError('SERVICE_BUSY', `${a.queued} jobs waiting or running`) };
+      case 'over-budget':
+        logger.warn(
+          {
+            event: 'budget_exceeded' satisfies WatchedEvent,
+            scope: a.scope,
+            at: 'submit',
+            jobId,
+            userKey,
+            spent_usd: a.spentUsd,
+            held_usd: a.heldUsd,
+            need_usd: a.needUsd,
+            limit_usd: a.limitUsd,
+          },
+          'refused: over the daily budget',
+        );
+        return {
+          status: 'refused',
+          error: new JobError(
+            'BUDGET_EXCEEDED',
+            `${a.scope} daily budget: spent ${a.spentUsd.toFixed(2)} + held ${a.heldUsd.toFixed(2)} + this job ${a.needUsd.toFixed(2)} > ${a.limitUsd.toFixed(2)} USD`,
+          ),
+        };
+      case 'duplicate': {
+        // Admitted before. If that attempt died between admission and add (its record still
+        // says queued and no job exists), finish it now; otherwise it is a plain repeat.
+        if (a.recordState !== 'queued' || (await queue.getJob(a.jobId))) {
+          logger.info({ event: 'duplicate_request', jobId: a.jobId }, 'request already has a job');
+          return { status: 'duplicate', jobId: a.jobId };
+        }
+        const counts = await queue.getJobCounts('waiting', 'prioritized');
+        position = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + 1;
+        break;
       }
+      case 'accepted':
+        position = a.position;
+        break;
     }
 
     const data: VideoJobData = {
@@ -69,27 +119,15 @@ export class JobSubmitter {
       chat: {},
       createdAt: Date.now(),
     };
-    if (!(await records.get(jobId))) {
-      await records.create({
-        jobId,
-        userKey: request.requester.userKey,
-        platform: request.requester.platform,
-        ...(request.title ? { title: request.title } : {}),
-      });
-    }
     await queue.add('video', data, { ...videoJobOptions(this.deps.jobTtlSeconds, this.deps.retryBackoffMs), jobId });
-    const counts = await queue.getJobCounts('waiting', 'prioritized');
-    const position = Math.max(1, (counts.waiting ?? 0) + (counts.prioritized ?? 0));
-    logger.info(
-      {
-        event: 'job_created',
-        jobId,
-        platform: request.requester.platform,
-        userKey: request.requester.userKey,
-        position,
-      },
-      'job created',
-    );
+    logger.info({ event: 'job_created', jobId, platform, userKey, position }, 'job created');
     return { status: 'accepted', jobId, position };
+  }
+
+  private allowed(r: Requester): boolean {
+    const access = this.deps.access;
+    if (r.platform === 'telegram' && access?.telegramUsers.length) return access.telegramUsers.includes(r.userId);
+    if (r.platform === 'slack' && access?.slackTeams.length) return !!r.teamId && access.slackTeams.includes(r.teamId);
+    return true;
   }
 }

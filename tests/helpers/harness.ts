@@ -17,7 +17,7 @@ import { startVideoWorker, type RunningWorker, type WorkerOptions } from '../../
 import type { AdapterRegistry } from '../../pipeline/ports.js';
 import { freePort } from '../../src/redis/embedded.js';
 import { LogEventTap } from '../../src/ops/log-events.js';
-import { createOps, lateAdmissionGuard, type Ops, type OpsOptions } from '../../src/ops/wiring.js';
+import { createOps, type Ops, type OpsOptions } from '../../src/ops/wiring.js';
 
 export interface Harness {
   config: Config;
@@ -51,7 +51,7 @@ export interface HarnessOptions {
   /** Start the worker right away (default true). */
   worker?: boolean | WorkerOptions;
   /**
-   * Operations (src/ops) wired like src/main/dev.ts: budget admission guard, /metrics,
+   * Operations (src/ops) wired like src/main/dev.ts: budget checks before paid steps, /metrics,
    * /admin/queues, and the worker's observer + onFinished. Default off.
    */
   ops?: boolean | Omit<OpsOptions, 'logTap'>;
@@ -71,19 +71,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   const logTap = new LogEventTap();
   const { logger, logs } = captureLogs('debug', Object.values(opts.env ?? {}).filter((v) => v.length >= 8), logTap);
-  const budgetGuard = opts.ops ? lateAdmissionGuard() : undefined;
-  const guards = [...(budgetGuard ? [budgetGuard] : []), ...(opts.services?.guards ?? [])];
   const services = createCoreServices(config, logger, {
     role: 'all',
     redisUrl: opts.redisUrl,
     retryBackoffMs: 200,
     ...(opts.services ?? {}),
-    ...(guards.length ? { guards } : {}),
   });
   const ops = opts.ops
     ? createOps(services, { role: 'all', defaultMetrics: false, ...(typeof opts.ops === 'object' ? opts.ops : {}), logTap })
     : undefined;
-  if (ops) budgetGuard!.set(ops.admissionGuard);
   const http = createHttpServer(logger, config.http);
   void http.app.register(healthRoutes(services.redis));
   ops?.mountRoutes(http);

@@ -11,7 +11,7 @@ import { JobError } from '../../src/errors.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { createTestAdapter } from '../../bots/test/adapter.js';
 import { countingRenderer, countingScriptWriter, paidCalls } from '../fakes/counting-providers.js';
-import type { SubmitRequest } from '../../src/queue/submit.js';
+import type { SubmitOutcome, SubmitRequest } from '../../src/queue/submit.js';
 import type { CallContext } from '../../pipeline/ports.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
@@ -93,18 +93,6 @@ describe('BudgetGuard reservations', () => {
     expect((await guard.reserve('next', 'u2', 1.55, 3_600_000)).ok).toBe(true);
   });
 
-  it('does nothing when no budget is set', async () => {
-    const { guard } = setup({ dailyUsd: undefined, userDailyUsd: undefined });
-    expect(guard.enabled).toBe(false);
-    const request: SubmitRequest = {
-      dedupeKey: 'k',
-      requester: { platform: 'test', userKey: 'u', userId: 'u', chatId: 'c' },
-      file: { kind: 'path', path: '/x.pdf' },
-    };
-    await guard.admissionGuard()(request);
-    expect(await guard.held()).toEqual({ usd: 0, jobs: 0 });
-  });
-
   it('refines the estimate once the script exists', () => {
     const { guard } = setup();
     const script = { text: 't', language: 'en', words: 200, estimatedSeconds: 80, provider: 'openrouter' as const, costUsd: 0.02, cached: false };
@@ -156,10 +144,9 @@ describe('budget refusals end to end', () => {
   it('refuses at submit with BUDGET_EXCEEDED when the job would not fit, and nothing is queued', async () => {
     // One job holds 0.05 + 1.50 = 1.55 > 1.
     const { h, writer, renderer } = await setup({ DAILY_BUDGET_USD: '1' });
-    const err = await h.services.submitter.submit(request(1)).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const outcome = await h.services.submitter.submit(request(1));
+    expect(outcome.status).toBe('refused');
+    const err = (outcome as Extract<SubmitOutcome, { status: 'refused' }>).error;
     expect(err).toBeInstanceOf(JobError);
     expect((err as JobError).code).toBe('BUDGET_EXCEEDED');
     expect((err as JobError).userMessage()).toMatch(/^BUDGET_EXCEEDED: /);
@@ -169,6 +156,9 @@ describe('budget refusals end to end', () => {
     expect(h.logs.events('budget_exceeded')[0]).toMatchObject({ scope: 'service', at: 'submit', need_usd: 1.55, limit_usd: 1 });
     const usage = await h.ops!.usage();
     expect(usage.refused).toEqual({ budget_service: 1 });
+    // Counted once in /metrics, as a refusal at submit (the admission script refused it).
+    const metric = await h.ops!.metrics.registry.getSingleMetric('doc2video_limit_rejections_total')!.get();
+    expect(metric.values).toEqual([expect.objectContaining({ labels: expect.objectContaining({ limit: 'budget_service', at: 'submit' }), value: 1 })]);
   });
 
   it('refuses before the script when spending grew after submit: no paid call, BUDGET_EXCEEDED sent', async () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -9,6 +10,7 @@ describe('loadConfig', () => {
       rateMax: 5,
       rateWindowSeconds: 600,
       maxActivePerUser: 2,
+      maxQueuedJobs: 500,
       maxPdfBytes: 20971520,
       jobTtlSeconds: 1800,
     });
@@ -19,6 +21,32 @@ describe('loadConfig', () => {
     expect(c.script.provider).toBe('local');
     expect(c.video.provider).toBe('local');
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
+    // A daily cap unless the operator says otherwise; everyone may use the bots.
+    expect(c.budgets).toEqual({ dailyUsd: 50, userDailyUsd: undefined, llmEstimateUsd: 0.05 });
+    expect(c.access).toEqual({ telegramUsers: [], slackTeams: [] });
+  });
+
+  it('reads the abuse settings: budget off, intake ceiling, allow-lists', () => {
+    const c = loadConfig({
+      DAILY_BUDGET_USD: 'off',
+      MAX_QUEUED_JOBS: '20',
+      ALLOWED_TELEGRAM_USERS: '123, tg:456,',
+      ALLOWED_SLACK_TEAMS: 'T0A,T0B',
+    });
+    expect(c.budgets.dailyUsd).toBeUndefined();
+    expect(c.limits.maxQueuedJobs).toBe(20);
+    expect(c.access).toEqual({ telegramUsers: ['123', '456'], slackTeams: ['T0A', 'T0B'] });
+    expect(loadConfig({ DAILY_BUDGET_USD: '7.5' }).budgets.dailyUsd).toBe(7.5);
+    expect(() => loadConfig({ DAILY_BUDGET_USD: 'lots' })).toThrow(/DAILY_BUDGET_USD must be a non-negative number of USD/);
+    expect(() => loadConfig({ MAX_QUEUED_JOBS: '0' })).toThrow(/MAX_QUEUED_JOBS/);
+  });
+
+  it('needs the local Bot API file folder in local mode, and keeps it absolute', () => {
+    expect(() => loadConfig({ TELEGRAM_LOCAL_API: 'true' })).toThrow(/TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true/);
+    const c = loadConfig({ TELEGRAM_LOCAL_API: 'true', TELEGRAM_LOCAL_FILES_DIR: 'bot-api-files' });
+    expect(c.telegram.localFilesDir).toBe(path.resolve('bot-api-files'));
+    // Without local mode the folder means nothing: absolute paths are refused whatever it says.
+    expect(loadConfig({ TELEGRAM_LOCAL_FILES_DIR: '/srv/x' }).telegram.localFilesDir).toBeUndefined();
   });
 
   it('picks the paid providers when their keys are set, and the expressives avatars', () => {

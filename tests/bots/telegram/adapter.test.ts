@@ -1,7 +1,7 @@
 // The worker's Telegram adapter against the fake Bot API and real Redis: file limits and
 // downloads (cloud and local Bot API server), the throttled progress message, delivery (file,
 // link, retried), failures, and blocked users.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,9 @@ afterEach(async () => {
   for (const a of adapters.splice(0)) await a.close();
 });
 
-function adapter(opts: { token?: string; localApi?: boolean; maxUploadBytes?: number; editIntervalMs?: number; f?: FakeTelegram } = {}) {
+function adapter(
+  opts: { token?: string; localApi?: boolean; localFilesDir?: string; maxUploadBytes?: number; editIntervalMs?: number; f?: FakeTelegram } = {},
+) {
   prefix = `ta${randomBytes(4).toString('hex')}`;
   const f = opts.f ?? fake;
   const token = opts.token ?? f.token;
@@ -48,6 +50,7 @@ function adapter(opts: { token?: string; localApi?: boolean; maxUploadBytes?: nu
     token,
     apiRoot: f.apiRoot,
     ...(opts.localApi ? { localApi: true } : {}),
+    ...(opts.localFilesDir ? { localFilesDir: opts.localFilesDir } : {}),
     ...(opts.maxUploadBytes ? { maxUploadBytes: opts.maxUploadBytes } : {}),
     ...(opts.editIntervalMs ? { editIntervalMs: opts.editIntervalMs } : {}),
   });
@@ -156,7 +159,7 @@ describe('openFile', () => {
       const chat = local.privateChat(u);
       const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(1000)]);
       const f = local.addFile(bytes, 30 * MiB); // above the cloud cap: fine locally
-      const a = adapter({ f: local, localApi: true });
+      const a = adapter({ f: local, localApi: true, localFilesDir: dir });
       expect(a.maxUploadBytes).toBe(2000 * MiB);
       // The claimed size passes the local limit; the real file on disk is what is read.
       const src = await a.openFile(context(chat, { kind: 'telegram', fileId: f.file_id }), 50 * MiB);
@@ -168,6 +171,61 @@ describe('openFile', () => {
       await local.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('absolute getFile paths (issue 13)', () => {
+    let dir: string;
+    let outside: string;
+    let local: FakeTelegram;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'd2v-tg-local-'));
+      outside = await mkdtemp(path.join(tmpdir(), 'd2v-tg-outside-'));
+      local = await FakeTelegram.start({ localDir: dir });
+    });
+    afterAll(async () => {
+      await local.close();
+      await rm(dir, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    });
+
+    async function refusal(a: TelegramAdapter, f: { file_id: string }) {
+      const chat = local.privateChat(local.user(nextId++));
+      const err = await a.openFile(context(chat, { kind: 'telegram', fileId: f.file_id }), MiB).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(JobError);
+      expect((err as JobError).code).toBe('INTERNAL');
+      expect((err as JobError).retryable).toBe(false);
+      // The path (a local server keeps files under a folder named by the token) is not told.
+      expect((err as JobError).message).not.toContain(dir);
+      return (err as JobError).message;
+    }
+
+    it('are refused when the local Bot API mode is off: the worker reads no file from its disk', async () => {
+      const f = local.addFile(Buffer.from('%PDF-1.4\n'));
+      expect(await refusal(adapter({ f: local }), f)).toMatch(/local Bot API mode is off/);
+      expect(local.callsOf('getFile').at(-1)?.status).toBe(200);
+      expect(local.callsOf('GET /file')).toHaveLength(0);
+    });
+
+    it('are refused in local mode when they point outside TELEGRAM_LOCAL_FILES_DIR (other folder, symlink out)', async () => {
+      const f = local.addFile(Buffer.from('%PDF-1.4\n'));
+      expect(await refusal(adapter({ f: local, localApi: true, localFilesDir: outside }), f)).toMatch(/outside TELEGRAM_LOCAL_FILES_DIR/);
+      expect(await refusal(adapter({ f: local, localApi: true }), f)).toMatch(/no TELEGRAM_LOCAL_FILES_DIR/);
+
+      // Inside the folder by name, outside it in fact: its documents/ is a link to elsewhere.
+      const linked = await mkdtemp(path.join(tmpdir(), 'd2v-tg-linked-'));
+      await symlink(outside, path.join(linked, 'documents'));
+      const other = await FakeTelegram.start({ localDir: linked });
+      try {
+        const g = other.addFile(Buffer.from('%PDF-1.4\n'));
+        const chat = other.privateChat(other.user(nextId++));
+        const a = adapter({ f: other, localApi: true, localFilesDir: linked });
+        const err = await a.openFile(context(chat, { kind: 'telegram', fileId: g.file_id }), MiB).catch((e: unknown) => e);
+        expect((err as JobError).message).toMatch(/outside TELEGRAM_LOCAL_FILES_DIR/);
+      } finally {
+        await other.close();
+        await rm(linked, { recursive: true, force: true });
+      }
+    });
   });
 
   it('reports a failed getFile without the token in the message', async () => {

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { JobRecords } from '../../../src/jobs/records.js';
+import { Admission } from '../../../src/limits/admission.js';
+import type { Platform } from '../../../pipeline/job.js';
 
 let redis: Redis;
 beforeAll(() => {
@@ -10,13 +12,22 @@ beforeAll(() => {
 });
 afterAll(() => redis.disconnect());
 
+/** Records are written by admission, in the same step that admits the job. */
+function admitted(prefix: string) {
+  const admission = new Admission(redis, prefix, { rateMax: 100, rateWindowSeconds: 600, maxQueuedJobs: 100 });
+  return (r: { jobId: string; userKey: string; platform: Platform; title?: string }) =>
+    admission.admit({ ...r, dedupeKey: r.jobId });
+}
+
 describe('JobRecords', () => {
   it('lists only the user’s own jobs, newest first, with state and step', async () => {
-    const records = new JobRecords(redis, `tr${randomBytes(4).toString('hex')}`, 1800);
-    await records.create({ jobId: 'a1', userKey: 'tg:1', platform: 'telegram', title: 'First' });
+    const prefix = `tr${randomBytes(4).toString('hex')}`;
+    const records = new JobRecords(redis, prefix, 1800);
+    const create = admitted(prefix);
+    await create({ jobId: 'a1', userKey: 'tg:1', platform: 'telegram', title: 'First' });
     await new Promise((r) => setTimeout(r, 5));
-    await records.create({ jobId: 'a2', userKey: 'tg:1', platform: 'telegram' });
-    await records.create({ jobId: 'b1', userKey: 'tg:2', platform: 'telegram' });
+    await create({ jobId: 'a2', userKey: 'tg:1', platform: 'telegram' });
+    await create({ jobId: 'b1', userKey: 'tg:2', platform: 'telegram' });
     await records.update('a2', { state: 'active', step: 'script' });
     const mine = await records.listForUser('tg:1');
     expect(mine.map((r) => r.jobId)).toEqual(['a2', 'a1']);
@@ -28,8 +39,9 @@ describe('JobRecords', () => {
   it('keeps finished jobs JOB_TTL seconds, then the sweep removes them everywhere', async () => {
     const prefix = `tr${randomBytes(4).toString('hex')}`;
     const records = new JobRecords(redis, prefix, 60);
-    await records.create({ jobId: 'old', userKey: 'u', platform: 'test' });
-    await records.create({ jobId: 'new', userKey: 'u', platform: 'test' });
+    const create = admitted(prefix);
+    await create({ jobId: 'old', userKey: 'u', platform: 'test' });
+    await create({ jobId: 'new', userKey: 'u', platform: 'test' });
     await records.finish('old', 'failed', 'PDF_SCANNED');
     await records.finish('new', 'completed');
     expect(await records.sweep(Date.now())).toBe(0);

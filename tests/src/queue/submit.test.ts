@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 import { JobSubmitter } from '../../../src/queue/submit.js';
 import { createVideoQueue, jobIdFor, type VideoQueue } from '../../../src/queue/video-queue.js';
 import { UserLimits } from '../../../src/limits/limits.js';
+import { Admission, type AdmissionSettings } from '../../../src/limits/admission.js';
+import { redisKeys } from '../../../src/redis/keys.js';
 import { JobRecords } from '../../../src/jobs/records.js';
 import { cancelJob, isCancelled } from '../../../src/queue/cancel.js';
 import { JobError } from '../../../src/errors.js';
@@ -20,15 +22,25 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-function setup(guards?: ConstructorParameters<typeof JobSubmitter>[0]['guards']) {
+type Deps = ConstructorParameters<typeof JobSubmitter>[0];
+
+function setup(opts: { guards?: Deps['guards']; access?: Deps['access']; admission?: Partial<AdmissionSettings> } = {}) {
   const prefix = `ts${randomBytes(4).toString('hex')}`;
   const queue = createVideoQueue(redis, prefix);
   queues.push(queue);
   const limits = new UserLimits(redis, prefix, { rateMax: 5, rateWindowSeconds: 600, maxActivePerUser: 2 });
+  const admission = new Admission(redis, prefix, { rateMax: 5, rateWindowSeconds: 600, maxQueuedJobs: 100, ...opts.admission });
   const records = new JobRecords(redis, prefix, 1800);
   const { logger, logs } = captureLogs();
-  const submitter = new JobSubmitter({ queue, limits, records, logger, jobTtlSeconds: 1800, ...(guards ? { guards } : {}) });
-  return { prefix, queue, limits, records, submitter, logs };
+  const submitter = new JobSubmitter({
+    queue,
+    admission,
+    logger,
+    jobTtlSeconds: 1800,
+    ...(opts.guards ? { guards: opts.guards } : {}),
+    ...(opts.access ? { access: opts.access } : {}),
+  });
+  return { prefix, queue, limits, admission, records, submitter, logs };
 }
 
 const request = (n: number, user = 'tg:1') => ({
@@ -62,24 +74,83 @@ describe('JobSubmitter', () => {
   });
 
   it('finishes an admission whose enqueue was lost (a crash between the two)', async () => {
-    const { submitter, limits, records, queue } = setup();
+    const { submitter, admission, queue } = setup();
     const id = jobIdFor('tg:100:9');
-    await limits.admit('tg:1', 'tg:100:9', id);
-    await records.create({ jobId: id, userKey: 'tg:1', platform: 'telegram' });
+    // Admitted (record written), then the process died before Queue.add.
+    await admission.admit({ jobId: id, dedupeKey: 'tg:100:9', userKey: 'tg:1', platform: 'telegram' });
     const r = await submitter.submit(request(9));
     expect(r).toMatchObject({ status: 'accepted', jobId: id });
     expect(await queue.getJob(id)).toBeTruthy();
   });
 
   it('refuses before admission when a guard says so', async () => {
-    const { submitter, queue, limits } = setup([
-      async () => {
-        throw new JobError('BUDGET_EXCEEDED');
-      },
-    ]);
+    const { submitter, queue, limits } = setup({
+      guards: [
+        async () => {
+          throw new JobError('BUDGET_EXCEEDED');
+        },
+      ],
+    });
     await expect(submitter.submit(request(1))).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     expect(await queue.count()).toBe(0);
     expect(await limits.used('tg:1')).toBe(0);
+  });
+});
+
+describe('JobSubmitter refusals store nothing', () => {
+  it('SERVICE_BUSY past MAX_QUEUED_JOBS: no record, no dedupe, no rate entry, no job, no hold', async () => {
+    const budget = { dailyUsd: 50, userDailyUsd: undefined, holdUsd: 1.55 };
+    const { submitter, queue, records, prefix, logs } = setup({ admission: { maxQueuedJobs: 2, budget } });
+    expect((await submitter.submit(request(1, 'tg:1'))).status).toBe('accepted');
+    expect((await submitter.submit(request(2, 'tg:2'))).status).toBe('accepted');
+    const busy = await submitter.submit(request(3, 'tg:3'));
+    expect(busy.status).toBe('busy');
+    expect(busy.status === 'busy' && busy.error.userMessage()).toBe(
+      'SERVICE_BUSY: The service is busy with many videos right now. Please try again in a few minutes.',
+    );
+    expect(busy.status === 'busy' && busy.error.userMessage('ar')).toMatch(/^SERVICE_BUSY: الخدمة مشغولة/);
+    const k = redisKeys(prefix);
+    const id = jobIdFor('tg:100:3');
+    expect(await records.get(id)).toBeUndefined();
+    expect(await redis.exists(k.dedupe('tg:100:3'), k.rate('tg:3'), k.userJobs('tg:3'))).toBe(0);
+    expect(await redis.hkeys(k.ops.reservations)).toHaveLength(2);
+    expect(await queue.count()).toBe(2);
+    expect(logs.events('service_busy')).toEqual([expect.objectContaining({ queued: 2, userKey: 'tg:3' })]);
+
+    // The redelivered request, once a job has ended, is admitted normally.
+    await records.finish(jobIdFor('tg:100:1'), 'completed');
+    expect(await submitter.submit(request(3, 'tg:3'))).toMatchObject({ status: 'accepted', jobId: id });
+  });
+
+  it('a duplicate holds nothing more than the first delivery', async () => {
+    const budget = { dailyUsd: 50, userDailyUsd: undefined, holdUsd: 1.55 };
+    const { submitter, prefix, limits } = setup({ admission: { budget } });
+    const first = await submitter.submit(request(5));
+    for (let i = 0; i < 3; i++)
+      expect(await submitter.submit(request(5))).toEqual({ status: 'duplicate', jobId: (first as { jobId: string }).jobId });
+    expect(await redis.hgetall(redisKeys(prefix).ops.reservations)).toEqual({
+      [jobIdFor('tg:100:5')]: JSON.stringify({ usd: 1.55, user: 'tg:1' }),
+    });
+    expect(await limits.used('tg:1')).toBe(1);
+  });
+
+  it('allow-lists: only listed Telegram users and Slack teams, before anything is counted', async () => {
+    const { submitter, limits, queue } = setup({ access: { telegramUsers: ['42'], slackTeams: ['T0OK'] } });
+    const stranger = await submitter.submit(request(1, 'tg:7'));
+    expect(stranger.status).toBe('refused');
+    expect(stranger.status === 'refused' && stranger.error.code).toBe('NOT_ALLOWED');
+    expect(await limits.used('tg:7')).toBe(0);
+    const listed = { ...request(2, 'tg:42'), requester: { ...request(2, 'tg:42').requester, userId: '42' } };
+    expect((await submitter.submit(listed)).status).toBe('accepted');
+    const slack = (team: string, n: number) => ({
+      dedupeKey: `slack:${team}:F${n}`,
+      requester: { platform: 'slack' as const, userKey: `${team}:U1`, userId: 'U1', teamId: team, chatId: 'D1' },
+      file: { kind: 'slack' as const, fileId: `F${n}` },
+    });
+    expect((await submitter.submit(slack('T0OTHER', 1))).status).toBe('refused');
+    expect((await submitter.submit(slack('T0OK', 2))).status).toBe('accepted');
+    // Other platforms (the CLI, the web) are not subject to these lists.
+    expect(await queue.count()).toBe(2);
   });
 });
 
@@ -96,6 +167,20 @@ describe('cancelJob', () => {
     expect(await isCancelled(redis, prefix, jobId)).toBe(true);
     expect((await records.get(jobId))?.state).toBe('cancelled');
     expect(await cancelJob(deps, jobId, 'tg:1')).toBe('already-finished');
+  });
+});
+
+describe('cancelJob and admission', () => {
+  it('a queued job cancelled by its user gives back its budget hold and its place under the ceiling', async () => {
+    const budget = { dailyUsd: 50, userDailyUsd: undefined, holdUsd: 1.55 };
+    const { submitter, queue, records, admission, prefix } = setup({ admission: { maxQueuedJobs: 1, budget } });
+    const r = await submitter.submit(request(1));
+    const jobId = r.status === 'accepted' ? r.jobId : '';
+    expect((await submitter.submit(request(2, 'tg:2'))).status).toBe('busy');
+    expect(await cancelJob({ redis, queue, records, prefix }, jobId, 'tg:1')).toBe('cancelled');
+    expect(await redis.hkeys(redisKeys(prefix).ops.reservations)).toEqual([]);
+    expect(await admission.queued()).toBe(0);
+    expect((await submitter.submit(request(2, 'tg:2'))).status).toBe('accepted');
   });
 });
 

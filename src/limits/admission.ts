@@ -1,0 +1,139 @@
+// Admission: whether a request may become a job, decided in one atomic Redis step
+// (src/redis/scripts/admit.ts): dedupe, the user's rate window, the intake ceiling, the budget
+// hold, and — only when all passed — the writes (dedupe, rate entry, intake, hold, /status
+// record). A refused or duplicate request holds nothing, so one user's refused requests can
+// never count against anyone else. A job leaves the intake when its record is finished
+// (JobRecords.finish) or, failing that, when its intake lease runs out.
+import type { Redis } from 'ioredis';
+import type { Platform } from '../../pipeline/job.js';
+import { redisKeys, type RedisKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+import { ADMIT } from '../redis/scripts/admit.js';
+import { LEDGER_TTL_SECONDS, utcDay } from '../ops/costs.js';
+
+/** Budget caps as plain data (config), and what a job holds against them when admitted. */
+export interface AdmissionBudget {
+  /** Service-wide cap per UTC day; undefined = no cap. */
+  dailyUsd: number | undefined;
+  /** Per-user cap per UTC day; undefined = no cap. */
+  userDailyUsd: number | undefined;
+  /** What one job holds from admission until it ends or re-estimates (0: free providers). */
+  holdUsd: number;
+  /** How long an admission hold lasts if the job never comes back (default 1 h). */
+  holdMs?: number;
+}
+
+export interface AdmissionSettings {
+  rateMax: number;
+  rateWindowSeconds: number;
+  /** MAX_QUEUED_JOBS: jobs waiting or running in all. */
+  maxQueuedJobs: number;
+  budget?: AdmissionBudget;
+}
+
+export type AdmissionResult =
+  | { status: 'accepted'; jobId: string; position: number }
+  | { status: 'duplicate'; jobId: string; recordState: string | undefined }
+  | { status: 'limited'; retryAfterMs: number }
+  | { status: 'busy'; queued: number }
+  | { status: 'over-budget'; scope: 'service' | 'user'; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
+
+export interface AdmissionRequest {
+  jobId: string;
+  dedupeKey: string;
+  userKey: string;
+  platform: Platform;
+  title?: string | undefined;
+}
+
+const DEDUPE_TTL_MS = 7 * 86_400_000;
+/**
+ * How long an intake entry counts when its job never reports its end (removed by hand from the
+ * dashboard, lost with a Redis failover): long enough for a deep backlog to drain, short enough
+ * that a leak cannot keep the service "busy" for more than a day.
+ */
+export const INTAKE_LEASE_MS = 24 * 3_600_000;
+const DEFAULT_HOLD_MS = 3_600_000;
+
+export class Admission {
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly settings: AdmissionSettings,
+    /** Tests only: a virtual clock. Production uses Redis's own clock (and Date.now() for the day). */
+    private readonly clock?: () => number,
+  ) {
+    this.keys = redisKeys(prefix);
+  }
+
+  async admit(r: AdmissionRequest): Promise<AdmissionResult> {
+    const s = this.settings;
+    const k = this.keys;
+    const now = this.clock?.();
+    const day = utcDay(now ?? Date.now());
+    const b = s.budget;
+    const holdUsd = b && (b.dailyUsd !== undefined || b.userDailyUsd !== undefined) ? b.holdUsd : 0;
+    const reply = await runScript<[number, string, string | number, string?]>(
+      this.redis,
+      ADMIT,
+      [
+        k.dedupe(r.dedupeKey),
+        k.rate(r.userKey),
+        k.intake,
+        k.intakeWaiting,
+        k.ops.reservations,
+        k.ops.reservationExpiry,
+        k.ops.day(day),
+        k.ops.userCost(day),
+        k.record(r.jobId),
+        k.userJobs(r.userKey),
+      ],
+      [
+        r.jobId,
+        r.userKey,
+        s.rateWindowSeconds * 1000,
+        s.rateMax,
+        DEDUPE_TTL_MS,
+        s.maxQueuedJobs,
+        INTAKE_LEASE_MS,
+        String(holdUsd),
+        b?.holdMs ?? DEFAULT_HOLD_MS,
+        b?.dailyUsd === undefined ? '' : String(b.dailyUsd),
+        b?.userDailyUsd === undefined ? '' : String(b.userDailyUsd),
+        r.platform,
+        r.title ?? '',
+        LEDGER_TTL_SECONDS,
+        ...(now !== undefined ? [now] : []),
+      ],
+    );
+    switch (reply[0]) {
+      case 1:
+        return { status: 'accepted', jobId: reply[1], position: Number(reply[2]) };
+      case 2:
+        return { status: 'duplicate', jobId: reply[1], recordState: reply[2] ? String(reply[2]) : undefined };
+      case 0:
+        return { status: 'limited', retryAfterMs: Number(reply[1]) };
+      case 3:
+        return { status: 'busy', queued: Number(reply[1]) };
+      default: {
+        const scope = reply[1] as 'service' | 'user';
+        return {
+          status: 'over-budget',
+          scope,
+          spentUsd: Number(reply[2]),
+          heldUsd: Number(reply[3]),
+          needUsd: holdUsd,
+          limitUsd: (scope === 'service' ? b?.dailyUsd : b?.userDailyUsd) ?? 0,
+        };
+      }
+    }
+  }
+
+  /** Jobs waiting or running in all, as the ceiling counts them. */
+  async queued(): Promise<number> {
+    const now = this.clock?.() ?? Date.now();
+    return this.redis.zcount(this.keys.intake, now - INTAKE_LEASE_MS, '+inf');
+  }
+}

@@ -1,0 +1,122 @@
+import type { RedisScript } from '../scripts.js';
+
+/**
+ * admit — the whole admission of a request, in one atomic step and this order:
+ *   dedupe -> the user's rate window -> the intake ceiling -> the budget hold,
+ * then, only when every check passed, everything is written at once: the dedupe entry, the
+ * rate-window entry, the intake entries, the budget hold and the /status record. A refused or
+ * duplicate request therefore stores nothing that could count against anyone (only the day's
+ * refusal counters used by the usage report move).
+ *
+ * KEYS[1] dedupe            (string: the job id admitted for this request)
+ * KEYS[2] rate window       (zset: job id -> accepted at, ms) of the user
+ * KEYS[3] intake            (zset: job id -> admitted at, ms): jobs waiting or running
+ * KEYS[4] intake waiting    (zset: job id -> admitted at, ms): jobs no worker has started
+ * KEYS[5] reservations      (hash: job id -> {"usd","user"}): budget holds
+ * KEYS[6] reservation expiry (zset: job id -> expires at, ms)
+ * KEYS[7] the day's ledger  (hash: total_usd, refused:<why>, ...)
+ * KEYS[8] the day's user-cost (zset: user -> USD)
+ * KEYS[9] the job's /status record (hash)
+ * KEYS[10] the user's records (zset: job id -> created at, ms)
+ * ARGV[1] job id   ARGV[2] user key   ARGV[3] rate window ms   ARGV[4] max accepted per window
+ * ARGV[5] dedupe ttl ms   ARGV[6] max jobs waiting or running   ARGV[7] intake lease ms (an entry
+ *         whose job never reported its end stops counting after it)
+ * ARGV[8] budget hold USD ('0': the job costs nothing, no budget check)   ARGV[9] hold ms
+ * ARGV[10] service daily cap or ''   ARGV[11] user daily cap or ''
+ * ARGV[12] platform   ARGV[13] title or ''   ARGV[14] ledger ttl s (for the refusal counters)
+ * ARGV[15] now ms (optional; tests drive a virtual clock — otherwise Redis TIME)
+ * Returns {1, jobId, position}                   accepted (position: jobs waiting, this one included)
+ *         {2, existingJobId, recordState or ''}  duplicate (nothing counted)
+ *         {0, retryAfterMs}                      rate limited
+ *         {3, jobs waiting or running}           busy: the intake ceiling is reached
+ *         {4, 'service'|'user', spent, held}     over a daily budget (numbers as strings)
+ */
+export const ADMIT: RedisScript = {
+  name: 'd2vAdmit2',
+  keys: 10,
+  lua: `
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local state = ''
+  if existing == ARGV[1] then state = redis.call('HGET', KEYS[9], 'state') or '' end
+  return {2, existing, state}
+end
+local now = tonumber(ARGV[15])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- 1. The user's sliding rate window.
+local window = tonumber(ARGV[3])
+local max = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[2])
+if n >= max then
+  -- The request that must leave the window before another fits.
+  local idx = n - max
+  local edge = redis.call('ZRANGE', KEYS[2], idx, idx, 'WITHSCORES')
+  return {0, tostring(tonumber(edge[2]) + window - now + 1)}
+end
+
+-- 2. The intake ceiling: jobs waiting or running, of everyone.
+local lease = tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - lease)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - lease)
+local queued = redis.call('ZCARD', KEYS[3])
+if queued >= tonumber(ARGV[6]) then
+  redis.call('HINCRBY', KEYS[7], 'refused:busy', 1)
+  redis.call('EXPIRE', KEYS[7], ARGV[14])
+  return {3, queued}
+end
+
+-- 3. The daily budgets: spent today + held for jobs in flight + this job's hold.
+local amount = tonumber(ARGV[8])
+local hold = amount > 0 and (ARGV[10] ~= '' or ARGV[11] ~= '')
+if hold then
+  local stale = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)
+  for _, id in ipairs(stale) do redis.call('HDEL', KEYS[5], id) end
+  if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now) end
+  local held, userHeld = 0, 0
+  local all = redis.call('HGETALL', KEYS[5])
+  for i = 1, #all, 2 do
+    local ok, r = pcall(cjson.decode, all[i + 1])
+    if ok and type(r) == 'table' then
+      local usd = tonumber(r.usd) or 0
+      held = held + usd
+      if r.user == ARGV[2] then userHeld = userHeld + usd end
+    end
+  end
+  local spent = tonumber(redis.call('HGET', KEYS[7], 'total_usd') or '0') or 0
+  local userSpent = tonumber(redis.call('ZSCORE', KEYS[8], ARGV[2]) or '0') or 0
+  local eps = 1e-9
+  local scope, s, h = nil, 0, 0
+  if ARGV[10] ~= '' and spent + held + amount > tonumber(ARGV[10]) + eps then
+    scope, s, h = 'service', spent, held
+  elseif ARGV[11] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[11]) + eps then
+    scope, s, h = 'user', userSpent, userHeld
+  end
+  if scope then
+    redis.call('HINCRBY', KEYS[7], 'refused:budget_' .. scope, 1)
+    redis.call('EXPIRE', KEYS[7], ARGV[14])
+    return {4, scope, tostring(s), tostring(h)}
+  end
+end
+
+-- Admitted: write everything.
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[2], window)
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZADD', KEYS[4], now, ARGV[1])
+if hold then
+  redis.call('HSET', KEYS[5], ARGV[1], cjson.encode({usd = amount, user = ARGV[2]}))
+  redis.call('ZADD', KEYS[6], now + tonumber(ARGV[9]), ARGV[1])
+end
+redis.call('HSET', KEYS[9], 'jobId', ARGV[1], 'userKey', ARGV[2], 'platform', ARGV[12], 'state', 'queued',
+  'createdAt', now, 'updatedAt', now)
+if ARGV[13] ~= '' then redis.call('HSET', KEYS[9], 'title', ARGV[13]) end
+redis.call('ZADD', KEYS[10], now, ARGV[1])
+return {1, ARGV[1], redis.call('ZCARD', KEYS[4])}
+`,
+};
