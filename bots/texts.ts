@@ -1,6 +1,6 @@
 // What the bots say, in English and Arabic. Platform adapters format these (Markdown, blocks);
 // the words live here so Telegram and Slack say the same thing.
-import { describeError, formatDuration, type ErrorCode, type Locale } from '../src/errors.js';
+import { describeError, formatDuration, toLocale, type ErrorCode, type JobError, type Locale } from '../src/errors.js';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobRecord } from '../src/jobs/records.js';
 import type { ProgressUpdate } from '../pipeline/ports.js';
@@ -9,6 +9,31 @@ import type { StepName } from '../pipeline/job.js';
 // Arabic lines start with U+200F (RLM) where they begin with a Latin id or digit, so the line
 // still reads right-to-left in clients that pick direction from the first strong character.
 const RLM = '\u200f';
+
+/** The language of our messages for a user: from the platform's language code ("ar", "en-US"). */
+export function localeOf(who: { locale?: string | undefined } | string | undefined): Locale {
+  return toLocale(typeof who === 'object' ? who.locale : who);
+}
+
+/**
+ * Unicode format characters that change how text around them is shown without being seen
+ * themselves: bidi embeddings and overrides (U+202A-202E), isolates (U+2066-2069), zero-width
+ * characters and marks (U+200B-200F), the word joiner (U+2060) and the BOM (U+FEFF). In a file
+ * name or a PDF title they can reverse what a user reads ("gpj.exe" shown as "exe.jpg"). Removed
+ * from anything a user chose before we show it; our own RLM is added outside user text.
+ */
+const FORMAT_CHARS = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+export function stripFormatChars(text: string): string {
+  return text.replace(FORMAT_CHARS, '');
+}
+
+/**
+ * How a platform shows text that came from a user (file names, PDF titles, script excerpts,
+ * error details): each platform has exactly one (bots/<platform>/texts.ts). Texts below that
+ * embed user-derived text take it as a parameter, so no caller can forget it.
+ */
+export type UserText = (userDerived: string) => string;
 
 const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
   en: {
@@ -67,9 +92,10 @@ export function rateLimitedText(locale: Locale, limits: { max: number; windowSec
   });
 }
 
-export function captionText(title: string, durationSeconds: number | undefined): string {
+/** The video's comment: its title (from the PDF, so user-derived) and length. */
+export function captionText(title: string, durationSeconds: number | undefined, show: UserText): string {
   const d = durationSeconds ? ` · ${Math.floor(durationSeconds / 60)}:${String(Math.round(durationSeconds % 60)).padStart(2, '0')}` : '';
-  return `🎬 ${title}${d}`;
+  return `🎬 ${show(title)}${d}`;
 }
 
 export function linkInsteadText(locale: Locale, url: string, bytes: number, limitBytes: number): string {
@@ -100,12 +126,12 @@ const STATE_LABEL: Record<Locale, Record<JobRecord['state'], string>> = {
   },
 };
 
-export function statusText(locale: Locale, jobs: JobRecord[]): string {
+export function statusText(locale: Locale, jobs: JobRecord[], show: UserText): string {
   if (jobs.length === 0) return locale === 'ar' ? 'لا توجد لديك مهام حالياً.' : 'You have no recent jobs.';
   const lines = jobs.map((j) => {
     const step = j.step && !['completed', 'failed', 'cancelled'].includes(j.state) ? ` · ${STEP_LABEL[locale][j.step]}` : '';
     const code = j.code ? ` (${j.code})` : '';
-    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${j.title}` : ''}`;
+    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${show(j.title)}` : ''}`;
   });
   return (locale === 'ar' ? 'مهامك:\n' : 'Your jobs:\n') + lines.join('\n');
 }
@@ -191,10 +217,32 @@ export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
     : `✅ Your next videos will use: ${AVATAR_LABEL.en[style]}`;
 }
 
-export function cancelUsageText(locale: Locale): string {
+export function cancelUsageText(locale: Locale, platform: 'telegram' | 'slack' = 'telegram'): string {
+  if (platform === 'slack') {
+    return locale === 'ar'
+      ? `${RLM}الاستخدام: ‎/doc2video cancel <id> (استخدم ‎/doc2video status لعرض مهامك).`
+      : 'Usage: `/doc2video cancel <job id>` (see `/doc2video status`).';
+  }
   return locale === 'ar'
     ? `${RLM}اكتب ‎/cancel متبوعاً برقم المهمة، مثل: ‎/cancel abc123xyz9. استخدم ‎/status لعرض مهامك.`
     : 'Type /cancel followed by the job id, e.g. /cancel abc123xyz9. See /status for your jobs.';
+}
+
+/** The help's extra line for operators (Slack has no per-user command menu to show it in). */
+export function operatorHelpLine(locale: Locale): string {
+  return locale === 'ar'
+    ? `${RLM}• للمشغّلين: ‎/doc2video usage [YYYY-MM-DD] المهام والتكلفة ليوم (بتوقيت UTC).`
+    : "• Operators: `/doc2video usage [YYYY-MM-DD]` shows a day's jobs and cost (UTC).";
+}
+
+/** The message that says a job failed: the code, what happened and what to do. */
+export function failureText(locale: Locale, error: JobError, show: UserText): string {
+  return `❌ ${show(error.userMessage(locale))}`;
+}
+
+/** Files shared with the app that are not PDFs, named (their names are user-derived). */
+export function notPdfText(locale: Locale, names: string[], show: UserText): string {
+  return `❌ ${describeError('NOT_A_PDF', locale)} (${names.map(show).join(', ')})`;
 }
 
 /** A private message that is not a PDF, or /video with nothing to act on. */

@@ -8,13 +8,12 @@ import type { HttpServer } from '../../src/http/server.js';
 import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter } from '../../pipeline/ports.js';
 import type { FrontDoor } from '../index.js';
-import { createSlackAdapterFor } from './adapter.js';
 import { Background } from './background.js';
-import { slackClientOptions, slackErrorCode, slackLogger } from './client.js';
+import { slackClientOptions, slackErrorCode, slackLogger } from './api.js';
 import { registerCommands } from './commands.js';
 import { registerEvents } from './events.js';
-import type { SlackFrontDeps } from './intake.js';
 import { SlackLocales } from './locale.js';
+import { slackAdapterFor, slackFrontDepsFrom } from './index.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -31,9 +30,6 @@ export interface SlackFrontDoorOptions {
   /** The adapter whose acknowledge() posts the first message; default: one on Bolt's client. */
   adapter?: ChatAdapter;
 }
-
-/** The queue's key prefix: the front door and the worker must agree on it. */
-export const prefixOf = (services: CoreServices): string => services.queue.opts.prefix ?? services.config.redisPrefix;
 
 /**
  * Who the token belongs to. Called here rather than left to Bolt: Bolt calls auth.test once and
@@ -162,14 +158,12 @@ export async function startSlackFrontDoor(
   }
 
   const background = new Background(logger);
-  const deps: SlackFrontDeps = {
-    services,
-    adapter: opts.adapter ?? createSlackAdapterFor(services, app.client),
+  const deps = slackFrontDepsFrom(services, {
+    adapter: opts.adapter ?? slackAdapterFor(services, app.client),
     client: app.client,
     locales: new SlackLocales(app.client),
     background,
-    prefix: prefixOf(services),
-  };
+  });
   registerCommands(app, deps);
   registerEvents(app, deps);
   app.error(async (err) => {

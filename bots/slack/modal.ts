@@ -4,6 +4,7 @@
 import type { types } from '@slack/bolt';
 import { AVATAR_STYLES, type AvatarStyle } from '../../src/config.js';
 import type { Locale } from '../../src/errors.js';
+import { modalWord } from './texts.js';
 import type { JobOptions } from '../../pipeline/job.js';
 import type { SlackFile } from './files.js';
 
@@ -18,36 +19,6 @@ export const ACTION_LANGUAGE = 'lang';
 /** Languages offered in the form (the script writer and the voices cover these). */
 export const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
 
-const WORDS: Record<Locale, Record<string, string>> = {
-  en: {
-    title: 'doc2video',
-    submit: 'Make the video',
-    close: 'Cancel',
-    intro: 'Upload a PDF and get a short video of a presenter explaining it, posted in this channel.',
-    pdf: 'PDF document',
-    avatar: 'Presenter',
-    professional: 'Professional',
-    friendly: 'Friendly',
-    language: 'Language of the video',
-    languageHint: "Leave empty to use the document's own language.",
-    oneFile: 'Choose one PDF file.',
-  },
-  ar: {
-    title: 'doc2video',
-    submit: 'أنشئ الفيديو',
-    close: 'إلغاء',
-    intro: 'ارفع ملف PDF لتحصل على فيديو قصير يشرحه فيه مقدّم، يُنشر في هذه القناة.',
-    pdf: 'مستند PDF',
-    avatar: 'المقدّم',
-    professional: 'رسمي',
-    friendly: 'ودود',
-    language: 'لغة الفيديو',
-    languageHint: 'اتركها فارغة لاستخدام لغة المستند نفسه.',
-    oneFile: 'اختر ملف PDF واحداً.',
-  },
-};
-
-export const modalWord = (locale: Locale, key: string): string => WORDS[locale][key] ?? WORDS.en[key] ?? key;
 
 export interface ModalMetadata {
   channel: string;

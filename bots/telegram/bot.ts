@@ -4,19 +4,8 @@ import { Bot, type Context, type MiddlewareFn } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { installTransformers, describeTelegramError } from './api.js';
-import {
-  onAvatar,
-  onCallbackQuery,
-  onCancel,
-  onDocument,
-  onHelp,
-  onOtherPrivateMessage,
-  onStatus,
-  onUsage,
-  onVideoCommand,
-  updateSeenKey,
-  type TelegramFrontDeps,
-} from './handlers.js';
+import { onAvatar, onCallbackQuery, onCancel, onHelp, onOtherPrivateMessage, onStatus, onUsage } from './commands.js';
+import { onDocument, onVideoCommand, type TelegramFrontDeps } from './intake.js';
 
 /** The update types we act on; setWebhook and getUpdates ask for exactly these. */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
@@ -78,4 +67,9 @@ function oncePerUpdate(deps: TelegramFrontDeps): MiddlewareFn<Context> {
     await next();
     await deps.redis.set(key, '1', 'EX', UPDATE_SEEN_TTL_SECONDS);
   };
+}
+
+/** Remember handled update_ids, so a redelivered update is answered 200 without any effect. */
+export function updateSeenKey(prefix: string, updateId: number): string {
+  return `${prefix}:tg:update:${updateId}`;
 }

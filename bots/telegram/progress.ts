@@ -36,7 +36,7 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
-export interface ProgressMessagesOptions {
+export interface TelegramProgressMessagesOptions {
   api: Api;
   redis: Redis;
   prefix: string;
@@ -44,11 +44,11 @@ export interface ProgressMessagesOptions {
   intervalMs?: number;
 }
 
-export class ProgressMessages {
+export class TelegramProgressMessages {
   private readonly pending = new Map<string, Pending>();
   private readonly intervalMs: number;
 
-  constructor(private readonly o: ProgressMessagesOptions) {
+  constructor(private readonly o: TelegramProgressMessagesOptions) {
     this.intervalMs = o.intervalMs ?? EDIT_INTERVAL_MS;
   }
 

@@ -6,6 +6,7 @@
 // redis-server under DATA_DIR (.data/) and stops it on exit.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AVATAR_STYLES, ConfigError, loadConfig, secretValues, type AvatarStyle, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -14,6 +15,7 @@ import { createCoreServices } from '../app/services.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { RedisServerMissingError, startRedisServer } from '../redis/embedded.js';
 import { createCliAdapter } from '../../bots/cli/adapter.js';
+import { outcomeText, submitPdf } from '../../bots/intake.js';
 import type { StepName } from '../../pipeline/job.js';
 import { checkPdf } from './check.js';
 import { createTerminalReporter } from './progress.js';
@@ -132,20 +134,25 @@ async function runThroughQueue(
 
   try {
     const userKey = `cli:${process.env.USER ?? 'local'}`;
-    const submitted = await services.submitter.submit({
-      dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
-      requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
-      file: { kind: 'path', path: o.file, name: path.basename(o.file) },
-      options: {
-        ...(o.avatar ? { avatarStyle: o.avatar } : {}),
-        ...(o.language ? { language: o.language } : {}),
-        ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}),
+    // The same intake as the chat doors; the CLI knows the file's first bytes instead of a MIME type.
+    const submitted = await submitPdf(
+      { submitter: services.submitter, logger },
+      {
+        dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
+        requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
+        file: { kind: 'path', path: o.file, name: path.basename(o.file) },
+        facts: { name: path.basename(o.file), size: (await stat(o.file)).size, ...((await startsWithPdfHeader(o.file)) ? { fileType: 'pdf' } : {}) },
+        maxBytes: config.limits.maxPdfBytes,
+        options: {
+          ...(o.avatar ? { avatarStyle: o.avatar } : {}),
+          ...(o.language ? { language: o.language } : {}),
+          ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}),
+        },
       },
-    });
-    if (submitted.status === 'limited') {
-      process.stderr.write(
-        `doc2video: RATE_LIMITED: local limit reached; try again in ${Math.ceil(submitted.retryAfterMs / 60_000)} min.\n`,
-      );
+    );
+    if (submitted.status !== 'accepted') {
+      const limits = { max: config.limits.rateMax, windowSeconds: config.limits.rateWindowSeconds };
+      process.stderr.write(`doc2video: ${outcomeText('en', submitted, limits)}\n`);
       return 1;
     }
     reporter.started(submitted.jobId, services.writer.name, services.renderer.name);
@@ -163,6 +170,17 @@ async function runThroughQueue(
     return 0;
   } finally {
     await stop();
+  }
+}
+
+/** "%PDF-" at the start: what the pipeline checks after the download, checked here before submitting. */
+async function startsWithPdfHeader(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(5), 0, 5, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1') === '%PDF-';
+  } finally {
+    await fh.close();
   }
 }
 

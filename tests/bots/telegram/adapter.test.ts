@@ -314,6 +314,6 @@ describe('deliverVideo and fail', () => {
     await a.progress(ctx, stepUpdate('extract', 2));
     await a.fail(ctx, new JobError('PDF_ENCRYPTED'));
     const texts = fake.botMessages(chat.id).map((m) => m.text);
-    expect(texts).toEqual([failedProgressText('en', 'PDF_ENCRYPTED'), describeError('PDF_ENCRYPTED', 'en')]);
+    expect(texts).toEqual([failedProgressText('en', 'PDF_ENCRYPTED'), `❌ ${describeError('PDF_ENCRYPTED', 'en')}`]);
   });
 });
