@@ -11,7 +11,7 @@ import type { CancelOutcome } from '../src/queue/cancel.js';
 import type { SubmitOutcome, SubmitRequest } from '../src/queue/submit.js';
 import type { FileRef, JobOptions, Requester } from '../pipeline/job.js';
 import type { UsageSource } from './usage.js';
-import { acceptedText, duplicateText, rateLimitedText, stripFormatChars } from './texts.js';
+import { acceptedText, duplicateText, rateLimitedText, stripFormatChars, type StyleChoice } from './texts.js';
 
 /** What intake needs from the runtime (a narrow slice of the services). */
 export interface IntakeDeps {
@@ -32,6 +32,8 @@ export interface FrontDoorDeps extends IntakeDeps {
   limits: { max: number; windowSeconds: number; maxActive: number; maxPdfBytes: number };
   /** The admin usage report: where the day sums are (bots/usage.ts). */
   usage: UsageSource;
+  /** VIDEO_LAYOUT / VIDEO_CAPTIONS: what a user gets who chose nothing. */
+  videoDefaults: StyleChoice;
 }
 
 /** What the platform knows about the file before downloading anything. */

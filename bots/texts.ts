@@ -4,7 +4,7 @@ import { describeError, formatDuration, toLocale, type ErrorCode, type JobError,
 import type { AvatarStyle } from '../src/config.js';
 import type { JobRecord } from '../src/jobs/records.js';
 import type { ProgressUpdate } from '../pipeline/ports.js';
-import type { StepName } from '../pipeline/job.js';
+import type { StepName, VideoLayout } from '../pipeline/job.js';
 
 // Arabic lines start with U+200F (RLM) where they begin with a Latin id or digit, so the line
 // still reads right-to-left in clients that pick direction from the first strong character.
@@ -161,8 +161,8 @@ export function cancelText(
 // How each front door is used: the last line of the help.
 const COMMANDS_LINE: Record<'telegram' | 'slack', Record<Locale, string>> = {
   telegram: {
-    en: '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
-    ar: `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم.`,
+    en: '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter, /style the layout and captions.',
+    ar: `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم، ‎/style شكل الفيديو والترجمة.`,
   },
   slack: {
     en: '• On Slack: share a PDF in a DM with me, or in a channel and mention me. `/doc2video` opens a form, `/doc2video status` lists your jobs, `/doc2video cancel <id>` stops one.',
@@ -215,6 +215,48 @@ export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
   return locale === 'ar'
     ? `✅ سيقدّم فيديوهاتك القادمة: ${AVATAR_LABEL.ar[style]}`
     : `✅ Your next videos will use: ${AVATAR_LABEL.en[style]}`;
+}
+
+// --- Video style: layout and captions (Telegram /style, the Slack form, the CLI flags) ---------
+
+/** The user's style choices, as shown; unset ones are the configuration's defaults. */
+export interface StyleChoice {
+  layout: VideoLayout;
+  captions: boolean;
+}
+
+const LAYOUT_LABEL: Record<Locale, Record<VideoLayout, string>> = {
+  en: { slides: '📄 Pages + presenter', presenter: '🧑 Presenter only' },
+  ar: { slides: '📄 الصفحات مع المقدّم', presenter: '🧑 المقدّم فقط' },
+};
+
+const CAPTIONS_LABEL: Record<Locale, Record<'on' | 'off', string>> = {
+  en: { on: '💬 Captions on', off: '🔇 Captions off' },
+  ar: { on: '💬 الترجمة المكتوبة مفعّلة', off: '🔇 بدون ترجمة مكتوبة' },
+};
+
+export function layoutLabel(locale: Locale, layout: VideoLayout): string {
+  return LAYOUT_LABEL[locale][layout];
+}
+
+export function captionsLabel(locale: Locale, on: boolean): string {
+  return CAPTIONS_LABEL[locale][on ? 'on' : 'off'];
+}
+
+function styleSummary(locale: Locale, c: StyleChoice): string {
+  return `${layoutLabel(locale, c.layout)} · ${captionsLabel(locale, c.captions)}`;
+}
+
+export function stylePromptText(locale: Locale, current: StyleChoice): string {
+  return locale === 'ar'
+    ? `اختر شكل فيديوهاتك: صفحات المستند مع المقدّم في الزاوية، أو المقدّم وحده؛ ومع ترجمة مكتوبة أو بدونها. الاختيار الحالي: ${styleSummary('ar', current)}`
+    : `Choose how your videos look: the document's pages with the presenter in a corner, or the presenter alone; with captions or without. Current choice: ${styleSummary('en', current)}`;
+}
+
+export function styleChosenText(locale: Locale, chosen: StyleChoice): string {
+  return locale === 'ar'
+    ? `✅ فيديوهاتك القادمة: ${styleSummary('ar', chosen)}`
+    : `✅ Your next videos: ${styleSummary('en', chosen)}`;
 }
 
 export function cancelUsageText(locale: Locale, platform: 'telegram' | 'slack' = 'telegram'): string {
@@ -271,6 +313,7 @@ export function commandMenu(locale: Locale): { command: string; description: str
           status: 'مهامك وحالتها',
           cancel: 'إلغاء مهمة: ‎/cancel <id>',
           avatar: 'اختيار مقدّم الفيديو',
+          style: 'شكل الفيديو والترجمة المكتوبة',
           video: 'ردّ بها على ملف PDF في مجموعة',
         }
       : {
@@ -278,7 +321,8 @@ export function commandMenu(locale: Locale): { command: string; description: str
           status: 'Your jobs and where they are',
           cancel: 'Stop a job: /cancel <id>',
           avatar: 'Choose the presenter',
+          style: 'Layout (slides or presenter) and captions',
           video: 'Reply to a PDF in a group to make its video',
         };
-  return (['help', 'status', 'cancel', 'avatar', 'video'] as const).map((command) => ({ command, description: d[command] }));
+  return (['help', 'status', 'cancel', 'avatar', 'style', 'video'] as const).map((command) => ({ command, description: d[command] }));
 }

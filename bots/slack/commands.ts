@@ -76,7 +76,7 @@ export function registerCommands(app: App, deps: SlackFrontDeps): void {
         try {
           await client.views.open({
             trigger_id: command.trigger_id,
-            view: buildModal(locale, { channel: command.channel_id, ...(cached ? { locale: cached } : {}) }),
+            view: buildModal(locale, { channel: command.channel_id, ...(cached ? { locale: cached } : {}) }, deps.videoDefaults),
           });
           log.info({ event: 'slack_modal_opened', teamId, userId }, 'doc2video form opened');
         } catch (err) {

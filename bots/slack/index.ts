@@ -52,6 +52,7 @@ export function slackFrontDepsFrom(
       maxPdfBytes: config.limits.maxPdfBytes,
     },
     usage: { redis: services.redis, prefix, config },
+    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     // ADMIN_IDS may name a Slack user by id ("U0123ABC"), as team:user ("T0123:U0123ABC"), or by
     // the user key the usage report shows ("slack:T0123:U0123ABC").
     isAdmin: (who) => isAdmin(config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]),

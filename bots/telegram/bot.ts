@@ -4,7 +4,7 @@ import { Bot, type Context, type MiddlewareFn } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { installTransformers, describeTelegramError } from './api.js';
-import { onAvatar, onCallbackQuery, onCancel, onHelp, onOtherPrivateMessage, onStatus, onUsage } from './commands.js';
+import { onAvatar, onCallbackQuery, onCancel, onHelp, onOtherPrivateMessage, onStatus, onStyle, onUsage } from './commands.js';
 import { onDocument, onVideoCommand, type TelegramFrontDeps } from './intake.js';
 
 /** The update types we act on; setWebhook and getUpdates ask for exactly these. */
@@ -38,6 +38,7 @@ export function createTelegramBot(deps: TelegramFrontDeps, opts: TelegramBotOpti
   bot.command('status', (ctx) => onStatus(ctx, deps));
   bot.command('cancel', (ctx) => onCancel(ctx, deps));
   bot.command('avatar', (ctx) => onAvatar(ctx, deps));
+  bot.command('style', (ctx) => onStyle(ctx, deps));
   // Admins only; for anyone else it falls through to what an unknown command gets.
   bot.command('usage', (ctx, next) => onUsage(ctx, deps, next));
   bot.on('callback_query:data', (ctx) => onCallbackQuery(ctx, deps));

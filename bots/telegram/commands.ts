@@ -1,13 +1,19 @@
-// The bot's commands (/help, /status, /cancel, /avatar, /usage), its buttons, and the hint for
+// The bot's commands (/help, /status, /cancel, /avatar, /style, /usage), their buttons, and the hint for
 // anything else in a private chat. PDFs go through intake.ts.
 import type { Context } from 'grammy';
 import { InlineKeyboard } from 'grammy';
 import { AVATAR_STYLES, type AvatarStyle } from '../../src/config.js';
 import { JobError, type Locale } from '../../src/errors.js';
+import { VIDEO_LAYOUTS, type VideoLayout } from '../../pipeline/job.js';
 import {
   avatarChosenText,
   avatarLabel,
   avatarPromptText,
+  captionsLabel,
+  layoutLabel,
+  styleChosenText,
+  stylePromptText,
+  type StyleChoice,
   cancelText,
   cancelUsageText,
   helpText,
@@ -88,11 +94,52 @@ export async function onAvatar(ctx: Context, deps: TelegramFrontDeps): Promise<v
   await reply(ctx, deps.logger, avatarPromptText(locale, current), { reply_markup: avatarKeyboard(locale, current) });
 }
 
+// /style: the layout (the document's pages with the presenter in a corner, or the presenter
+// alone) and burned-in captions, remembered per user like /avatar. One button per value; the
+// current ones carry a check mark.
+const STYLE_DATA = /^style:(layout:(?:slides|presenter)|captions:(?:on|off))$/;
+
+async function styleOf(deps: TelegramFrontDeps, userId: number): Promise<StyleChoice> {
+  const o = await deps.preferences.getOptions(userKeyOf(userId));
+  return { layout: o.layout ?? deps.videoDefaults.layout, captions: o.captions ?? deps.videoDefaults.captions };
+}
+
+function styleKeyboard(locale: Locale, current: StyleChoice): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  const mark = (on: boolean) => (on ? '✓ ' : '');
+  for (const layout of VIDEO_LAYOUTS) kb.text(`${mark(layout === current.layout)}${layoutLabel(locale, layout)}`, `style:layout:${layout}`);
+  kb.row();
+  for (const on of [true, false]) kb.text(`${mark(on === current.captions)}${captionsLabel(locale, on)}`, `style:captions:${on ? 'on' : 'off'}`);
+  return kb;
+}
+
+export async function onStyle(ctx: Context, deps: TelegramFrontDeps): Promise<void> {
+  if (!ctx.from) return;
+  const locale = userLocale(ctx);
+  const current = await styleOf(deps, ctx.from.id);
+  await reply(ctx, deps.logger, stylePromptText(locale, current), { reply_markup: styleKeyboard(locale, current) });
+}
+
+async function onStyleButton(ctx: Context, deps: TelegramFrontDeps, choice: string): Promise<void> {
+  const q = ctx.callbackQuery!;
+  const userKey = userKeyOf(q.from.id);
+  const [what, value] = choice.split(':') as ['layout' | 'captions', string];
+  if (what === 'layout') await deps.preferences.setLayout(userKey, value as VideoLayout);
+  else await deps.preferences.setCaptions(userKey, value === 'on');
+  deps.logger.info({ event: 'telegram_style_chosen', userId: q.from.id, [what]: value }, 'style preference saved');
+  const locale = userLocale(ctx);
+  const now = await styleOf(deps, q.from.id);
+  await answerAndShow(ctx, deps, styleChosenText(locale, now), styleKeyboard(locale, now));
+}
+
 /** A button was pressed: answer it, save the clicking user's choice, and show it on the message. */
 export async function onCallbackQuery(ctx: Context, deps: TelegramFrontDeps): Promise<void> {
   const q = ctx.callbackQuery;
   if (!q) return;
   const locale = userLocale(ctx);
+  const styleChoice = STYLE_DATA.exec(q.data ?? '')?.[1];
+  // The clicking user's preference, whoever sent /style in a group.
+  if (styleChoice) return onStyleButton(ctx, deps, styleChoice);
   const style = AVATAR_DATA.exec(q.data ?? '')?.[1] as AvatarStyle | undefined;
   if (!style || !AVATAR_STYLES.includes(style)) {
     // Unknown or stale button: answer anyway, or the client shows a spinner until it times out.

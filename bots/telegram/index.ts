@@ -39,6 +39,7 @@ export function telegramFrontDepsFrom(services: CoreServices, mode: 'webhook' | 
     redeliverOnError: mode === 'webhook',
     ...(stopping ? { stopping } : {}),
     usage: { redis: services.redis, prefix, config },
+    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     // ADMIN_IDS may name a Telegram user by id ("123456789") or as the usage report shows it
     // ("tg:123456789").
     isAdmin: (userId) => isAdmin(config, [String(userId), userKeyOf(userId)]),

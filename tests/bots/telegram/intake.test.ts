@@ -96,6 +96,6 @@ describe.each(['webhook', 'polling'] as const)('Telegram intake refusals (%s)', 
   it('sets the command menu in English and Arabic', () => {
     const calls = rig.fake.callsOf('setMyCommands');
     expect(calls.map((c) => c.params.language_code ?? 'default').sort()).toEqual(['ar', 'default']);
-    expect((calls[0]!.params.commands as { command: string }[]).map((c) => c.command)).toEqual(['help', 'status', 'cancel', 'avatar', 'video']);
+    expect((calls[0]!.params.commands as { command: string }[]).map((c) => c.command)).toEqual(['help', 'status', 'cancel', 'avatar', 'style', 'video']);
   });
 });
