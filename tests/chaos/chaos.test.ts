@@ -16,7 +16,7 @@ import { freePort, startRedisServer, type RedisServerHandle } from '../../src/re
 import { loadConfig } from '../../src/config.js';
 import { createCoreServices, type CoreServices } from '../../src/app/services.js';
 import { captureLogs } from '../helpers/logs.js';
-import { testEventsKey, type TestEvent } from '../../bots/test/adapter.js';
+import { testEventsKey, type TestEvent } from '../helpers/test-adapter.js';
 import { waitFor } from '../helpers/harness.js';
 
 const JOBS = Number(process.env.CHAOS_JOBS ?? 8);
