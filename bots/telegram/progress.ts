@@ -21,6 +21,9 @@ export const EDIT_INTERVAL_MS = 3_000;
 const FINAL_WAIT_MS = 4 * EDIT_INTERVAL_MS;
 const STATE_TTL_SECONDS = 2 * 86_400;
 
+/** The chat's edit window: while this key lives, an edit in that chat waits. */
+export const editSlotKey = (prefix: string, chatId: string | number): string => `${prefix}:tg:edit-slot:${chatId}`;
+
 /** Adapter-owned job state (VideoJobData.chat) for Telegram. */
 export interface TelegramChatState {
   progressMessageId?: number;
@@ -53,7 +56,7 @@ export class TelegramProgressMessages {
   }
 
   private slotKey(chatId: string) {
-    return `${this.o.prefix}:tg:edit-slot:${chatId}`;
+    return editSlotKey(this.o.prefix, chatId);
   }
   private stateKey(jobId: string) {
     return `${this.o.prefix}:tg:progress:${jobId}`;
