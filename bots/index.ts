@@ -3,8 +3,7 @@
 import type { CoreServices } from '../src/app/services.js';
 import type { HttpServer } from '../src/http/server.js';
 import type { AdapterRegistry } from '../pipeline/ports.js';
-import { slackAdapterFor } from './slack/index.js';
-import { startSlackFrontDoor } from './slack/app.js';
+import { slackAdapterFor, startSlackFrontDoor } from './slack/index.js';
 import { startTelegramFrontDoor, telegramAdapterFor } from './telegram/index.js';
 
 export interface FrontDoor {

@@ -19,7 +19,7 @@ import {
 } from '../texts.js';
 import { isGoneError, slackErrorCode } from './api.js';
 import { downloadSlackFile, type SlackFile } from './files.js';
-import { SlackProgressMessages, type PostedMessage } from './progress.js';
+import type { SlackProgressMessages, PostedMessage } from './progress.js';
 import { slackUserText } from './texts.js';
 
 /** Slack takes files up to 1 GB. */

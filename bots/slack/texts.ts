@@ -12,7 +12,8 @@ import { stripFormatChars, type UserText } from '../texts.js';
 export const slackUserText: UserText = (userDerived) => escapeSlackMarkup(stripFormatChars(userDerived));
 
 /** Only the markup escape, for our own texts that quote ids (the usage report keeps its RLM/LRM). */
-export const escapeSlackMarkup = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeSlackMarkup = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const WORDS: Record<Locale, Record<string, string>> = {
   en: {

@@ -62,7 +62,11 @@ export async function onCancel(ctx: Context, deps: TelegramFrontDeps): Promise<v
 export async function onUsage(ctx: Context, deps: TelegramFrontDeps, next: () => Promise<void>): Promise<void> {
   const from = ctx.from;
   if (!from || ctx.chat?.type !== 'private' || !deps.isAdmin(from.id)) {
-    if (from) deps.logger.info({ event: 'usage_refused', userId: from.id, chatType: ctx.chat?.type }, '/usage from a non-admin or outside a private chat');
+    if (from)
+      deps.logger.info(
+        { event: 'usage_refused', userId: from.id, chatType: ctx.chat?.type },
+        '/usage from a non-admin or outside a private chat',
+      );
     await next();
     return;
   }
@@ -75,7 +79,10 @@ export async function onUsage(ctx: Context, deps: TelegramFrontDeps, next: () =>
     deps.logger.error({ event: 'usage_report_failed', err }, 'could not read the usage report');
     text = new JobError('INTERNAL').userMessage(locale);
   }
-  deps.logger.info({ event: 'usage_report_shown', platform: 'telegram', userId: from.id, arg: arg.trim().slice(0, 20) }, 'usage report shown');
+  deps.logger.info(
+    { event: 'usage_report_shown', platform: 'telegram', userId: from.id, arg: arg.trim().slice(0, 20) },
+    'usage report shown',
+  );
   await reply(ctx, deps.logger, text);
 }
 
@@ -107,9 +114,11 @@ async function styleOf(deps: TelegramFrontDeps, userId: number): Promise<StyleCh
 function styleKeyboard(locale: Locale, current: StyleChoice): InlineKeyboard {
   const kb = new InlineKeyboard();
   const mark = (on: boolean) => (on ? '✓ ' : '');
-  for (const layout of VIDEO_LAYOUTS) kb.text(`${mark(layout === current.layout)}${layoutLabel(locale, layout)}`, `style:layout:${layout}`);
+  for (const layout of VIDEO_LAYOUTS)
+    kb.text(`${mark(layout === current.layout)}${layoutLabel(locale, layout)}`, `style:layout:${layout}`);
   kb.row();
-  for (const on of [true, false]) kb.text(`${mark(on === current.captions)}${captionsLabel(locale, on)}`, `style:captions:${on ? 'on' : 'off'}`);
+  for (const on of [true, false])
+    kb.text(`${mark(on === current.captions)}${captionsLabel(locale, on)}`, `style:captions:${on ? 'on' : 'off'}`);
   return kb;
 }
 
@@ -159,7 +168,10 @@ async function answerAndShow(ctx: Context, deps: TelegramFrontDeps, text: string
   if (ctx.callbackQuery?.message) {
     await ctx.editMessageText(text, { reply_markup: keyboard }).catch((err: unknown) => {
       if (!isNotModifiedError(err)) {
-        deps.logger.warn({ event: 'telegram_edit_failed', err: describeTelegramError(err) }, 'could not update the choice message');
+        deps.logger.warn(
+          { event: 'telegram_edit_failed', err: describeTelegramError(err) },
+          'could not update the choice message',
+        );
       }
     });
   }

@@ -48,7 +48,11 @@ export function captionAddressesBot(msg: Message, me: { id: number; username: st
  * Turn a PDF message into a job. `pdfMessage` carries the document (the user's own message, or
  * the one a /video command replies to); the job answers as a reply to it.
  */
-export async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessage: Message & { document: Document }): Promise<void> {
+export async function intakePdf(
+  ctx: Context,
+  deps: TelegramFrontDeps,
+  pdfMessage: Message & { document: Document },
+): Promise<void> {
   const from = ctx.from;
   const chat = ctx.chat;
   if (!from || !chat) return;
@@ -78,11 +82,19 @@ export async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessag
     // The message's metadata is enough to refuse: no getFile, no job.
     maxBytes: downloadLimit(deps.limits.maxPdfBytes, deps.localApi),
   };
-  const outcome = await submitUntilStored(deps, request, deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id }));
+  const outcome = await submitUntilStored(
+    deps,
+    request,
+    deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id }),
+  );
   await reply(ctx, deps.logger, outcomeText(locale, outcome, deps.limits));
 }
 
-async function submitUntilStored(deps: TelegramFrontDeps, request: PdfRequest, log: TelegramFrontDeps['logger']): Promise<IntakeOutcome> {
+async function submitUntilStored(
+  deps: TelegramFrontDeps,
+  request: PdfRequest,
+  log: TelegramFrontDeps['logger'],
+): Promise<IntakeOutcome> {
   const firstWait = deps.enqueueRetryMs ?? 500;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -51,8 +51,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const avatar = values.avatar as AvatarStyle | undefined;
   if (avatar && !AVATAR_STYLES.includes(avatar)) throw new UsageError(`--avatar must be one of ${AVATAR_STYLES.join(', ')}`);
   const layout = values.layout as VideoLayout | undefined;
-  if (layout !== undefined && !VIDEO_LAYOUTS.includes(layout)) throw new UsageError(`--layout must be one of ${VIDEO_LAYOUTS.join(', ')}`);
-  if (values.language && !/^[a-z]{2}$/.test(values.language)) throw new UsageError('--language must be a two-letter code, e.g. ar');
+  if (layout !== undefined && !VIDEO_LAYOUTS.includes(layout))
+    throw new UsageError(`--layout must be one of ${VIDEO_LAYOUTS.join(', ')}`);
+  if (values.language && !/^[a-z]{2}$/.test(values.language))
+    throw new UsageError('--language must be a two-letter code, e.g. ar');
   return {
     command,
     file,

@@ -70,9 +70,11 @@ describe('Telegram: user-derived text is made safe at the edge', () => {
   it('sends nothing with a parse_mode: markup in user text can never become a hidden link', async () => {
     const { fake } = rig;
     await waitFor(async () => fake.callsOf('sendVideo').length > 0 || undefined, 'a video sent');
-    const withParseMode = [...fake.callsOf('sendMessage'), ...fake.callsOf('sendVideo'), ...fake.callsOf('editMessageText')].filter(
-      (c) => c.params.parse_mode !== undefined,
-    );
+    const withParseMode = [
+      ...fake.callsOf('sendMessage'),
+      ...fake.callsOf('sendVideo'),
+      ...fake.callsOf('editMessageText'),
+    ].filter((c) => c.params.parse_mode !== undefined);
     expect(withParseMode).toEqual([]);
   });
 });

@@ -34,27 +34,40 @@ describe('Telegram /style', () => {
       ['style:captions:on', 'style:captions:off'],
     ]);
     // The configuration's defaults (slides, captions on) are the current choice.
-    expect(keyboardOf(prompt).flat().filter((b) => b.text.startsWith('✓ ')).map((b) => b.callback_data)).toEqual([
-      'style:layout:slides',
-      'style:captions:on',
-    ]);
+    expect(
+      keyboardOf(prompt)
+        .flat()
+        .filter((b) => b.text.startsWith('✓ '))
+        .map((b) => b.callback_data),
+    ).toEqual(['style:layout:slides', 'style:captions:on']);
 
     await fake.send(fake.callbackUpdate({ from: u, message: prompt, data: 'style:layout:presenter' }));
     await fake.send(fake.callbackUpdate({ from: u, message: prompt, data: 'style:captions:off' }));
-    const answers = fake.callsOf('answerCallbackQuery').filter((c) => c.params.text !== undefined).slice(-2);
+    const answers = fake
+      .callsOf('answerCallbackQuery')
+      .filter((c) => c.params.text !== undefined)
+      .slice(-2);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const shown = fake.message(chat.id, prompt.message_id)!;
     expect(shown.text).toMatch(/Presenter only/);
     expect(shown.text).toMatch(/Captions off/);
-    expect(keyboardOf(shown).flat().filter((b) => b.text.startsWith('✓ ')).map((b) => b.callback_data)).toEqual([
-      'style:layout:presenter',
-      'style:captions:off',
-    ]);
+    expect(
+      keyboardOf(shown)
+        .flat()
+        .filter((b) => b.text.startsWith('✓ '))
+        .map((b) => b.callback_data),
+    ).toEqual(['style:layout:presenter', 'style:captions:off']);
 
     const prefs = new UserPreferences(h.services.redis, h.prefix);
     expect(await prefs.getOptions(`tg:${u.id}`)).toEqual({ layout: 'presenter', captions: false });
 
-    const doc = fake.documentUpdate({ from: u, chat, bytes: await corpus('crazyones-pdfa.pdf'), fileName: 'c.pdf', mimeType: 'application/pdf' });
+    const doc = fake.documentUpdate({
+      from: u,
+      chat,
+      bytes: await corpus('crazyones-pdfa.pdf'),
+      fileName: 'c.pdf',
+      mimeType: 'application/pdf',
+    });
     await fake.send(doc);
     const messageId = (doc as { message: { message_id: number } }).message.message_id;
     const job = (await h.services.queue.getJob(jobIdFor(`tg:${chat.id}:${messageId}`)))!;

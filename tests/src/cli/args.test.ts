@@ -5,7 +5,9 @@ import { UsageError, parseCliArgs } from '../../../src/cli/args.js';
 describe('parseCliArgs', () => {
   it('sets only the options the flags ask for (the rest come from the configuration)', () => {
     expect(parseCliArgs(['a.pdf']).options).toEqual({});
-    expect(parseCliArgs(['a.pdf', '--layout', 'presenter', '--no-captions', '--avatar', 'friendly', '--language', 'ar'])).toMatchObject({
+    expect(
+      parseCliArgs(['a.pdf', '--layout', 'presenter', '--no-captions', '--avatar', 'friendly', '--language', 'ar']),
+    ).toMatchObject({
       command: 'run',
       file: 'a.pdf',
       options: { layout: 'presenter', captions: false, avatarStyle: 'friendly', language: 'ar' },
@@ -19,7 +21,9 @@ describe('parseCliArgs', () => {
   });
 
   it('refuses a layout or avatar that does not exist, with what is allowed', () => {
-    expect(() => parseCliArgs(['a.pdf', '--layout', 'cinema'])).toThrow(new UsageError('--layout must be one of slides, presenter'));
+    expect(() => parseCliArgs(['a.pdf', '--layout', 'cinema'])).toThrow(
+      new UsageError('--layout must be one of slides, presenter'),
+    );
     expect(() => parseCliArgs(['a.pdf', '--avatar', 'pirate'])).toThrow(UsageError);
     expect(() => parseCliArgs(['a.pdf', '--colour', 'red'])).toThrow(/Unknown option/);
   });
