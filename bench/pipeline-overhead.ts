@@ -11,7 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { createCoreServices } from '../src/app/services.js';
 import { startVideoWorker } from '../src/worker/worker.js';
 import { startRedisServer } from '../src/redis/embedded.js';
-import { createTestAdapter, type TestEvent } from '../bots/test/adapter.js';
+import { createTestAdapter, type TestEvent } from '../tests/helpers/test-adapter.js';
 import type { ScriptWriter, VideoRenderer } from '../pipeline/ports.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '40' } } });

@@ -3,8 +3,7 @@
 import type { CoreServices } from '../src/app/services.js';
 import type { HttpServer } from '../src/http/server.js';
 import type { AdapterRegistry } from '../pipeline/ports.js';
-import { createSlackAdapterFor } from './slack/adapter.js';
-import { startSlackFrontDoor } from './slack/app.js';
+import { slackAdapterFor, startSlackFrontDoor } from './slack/index.js';
 import { startTelegramFrontDoor, telegramAdapterFor } from './telegram/index.js';
 
 export interface FrontDoor {
@@ -14,7 +13,7 @@ export interface FrontDoor {
 /** Adapters for every configured platform, for the worker to report progress and deliver. */
 export function chatAdapters(services: CoreServices): AdapterRegistry {
   const registry: AdapterRegistry = {};
-  if (services.config.slack.botToken) registry.slack = createSlackAdapterFor(services);
+  if (services.config.slack.botToken) registry.slack = slackAdapterFor(services);
   const telegram = telegramAdapterFor(services);
   if (telegram) registry.telegram = telegram;
   return registry;

@@ -1,14 +1,39 @@
 // What the bots say, in English and Arabic. Platform adapters format these (Markdown, blocks);
 // the words live here so Telegram and Slack say the same thing.
-import { describeError, formatDuration, type ErrorCode, type Locale } from '../src/errors.js';
+import { describeError, formatDuration, toLocale, type ErrorCode, type JobError, type Locale } from '../src/errors.js';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobRecord } from '../src/jobs/records.js';
 import type { ProgressUpdate } from '../pipeline/ports.js';
-import type { StepName } from '../pipeline/job.js';
+import type { StepName, VideoLayout } from '../pipeline/job.js';
 
 // Arabic lines start with U+200F (RLM) where they begin with a Latin id or digit, so the line
 // still reads right-to-left in clients that pick direction from the first strong character.
 const RLM = '\u200f';
+
+/** The language of our messages for a user: from the platform's language code ("ar", "en-US"). */
+export function localeOf(who: { locale?: string | undefined } | string | undefined): Locale {
+  return toLocale(typeof who === 'object' ? who.locale : who);
+}
+
+/**
+ * Unicode format characters that change how text around them is shown without being seen
+ * themselves: bidi embeddings and overrides (U+202A-202E), isolates (U+2066-2069), zero-width
+ * characters and marks (U+200B-200F), the word joiner (U+2060) and the BOM (U+FEFF). In a file
+ * name or a PDF title they can reverse what a user reads ("gpj.exe" shown as "exe.jpg"). Removed
+ * from anything a user chose before we show it; our own RLM is added outside user text.
+ */
+const FORMAT_CHARS = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+export function stripFormatChars(text: string): string {
+  return text.replace(FORMAT_CHARS, '');
+}
+
+/**
+ * How a platform shows text that came from a user (file names, PDF titles, script excerpts,
+ * error details): each platform has exactly one (bots/<platform>/texts.ts). Texts below that
+ * embed user-derived text take it as a parameter, so no caller can forget it.
+ */
+export type UserText = (userDerived: string) => string;
 
 const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
   en: {
@@ -67,9 +92,10 @@ export function rateLimitedText(locale: Locale, limits: { max: number; windowSec
   });
 }
 
-export function captionText(title: string, durationSeconds: number | undefined): string {
+/** The video's comment: its title (from the PDF, so user-derived) and length. */
+export function captionText(title: string, durationSeconds: number | undefined, show: UserText): string {
   const d = durationSeconds ? ` · ${Math.floor(durationSeconds / 60)}:${String(Math.round(durationSeconds % 60)).padStart(2, '0')}` : '';
-  return `🎬 ${title}${d}`;
+  return `🎬 ${show(title)}${d}`;
 }
 
 export function linkInsteadText(locale: Locale, url: string, bytes: number, limitBytes: number): string {
@@ -100,12 +126,12 @@ const STATE_LABEL: Record<Locale, Record<JobRecord['state'], string>> = {
   },
 };
 
-export function statusText(locale: Locale, jobs: JobRecord[]): string {
+export function statusText(locale: Locale, jobs: JobRecord[], show: UserText): string {
   if (jobs.length === 0) return locale === 'ar' ? 'لا توجد لديك مهام حالياً.' : 'You have no recent jobs.';
   const lines = jobs.map((j) => {
     const step = j.step && !['completed', 'failed', 'cancelled'].includes(j.state) ? ` · ${STEP_LABEL[locale][j.step]}` : '';
     const code = j.code ? ` (${j.code})` : '';
-    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${j.title}` : ''}`;
+    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${show(j.title)}` : ''}`;
   });
   return (locale === 'ar' ? 'مهامك:\n' : 'Your jobs:\n') + lines.join('\n');
 }
@@ -135,8 +161,8 @@ export function cancelText(
 // How each front door is used: the last line of the help.
 const COMMANDS_LINE: Record<'telegram' | 'slack', Record<Locale, string>> = {
   telegram: {
-    en: '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter.',
-    ar: `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم.`,
+    en: '• Commands: /status your jobs, /cancel <id> stop a job, /avatar choose the presenter, /style the layout and captions.',
+    ar: `${RLM}• الأوامر: ‎/status مهامك، ‎/cancel <id> إلغاء مهمة، ‎/avatar اختيار المقدّم، ‎/style شكل الفيديو والترجمة.`,
   },
   slack: {
     en: '• On Slack: share a PDF in a DM with me, or in a channel and mention me. `/doc2video` opens a form, `/doc2video status` lists your jobs, `/doc2video cancel <id>` stops one.',
@@ -191,10 +217,74 @@ export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
     : `✅ Your next videos will use: ${AVATAR_LABEL.en[style]}`;
 }
 
-export function cancelUsageText(locale: Locale): string {
+// --- Video style: layout and captions (Telegram /style, the Slack form, the CLI flags) ---------
+
+/** The user's style choices, as shown; unset ones are the configuration's defaults. */
+export interface StyleChoice {
+  layout: VideoLayout;
+  captions: boolean;
+}
+
+const LAYOUT_LABEL: Record<Locale, Record<VideoLayout, string>> = {
+  en: { slides: '📄 Pages + presenter', presenter: '🧑 Presenter only' },
+  ar: { slides: '📄 الصفحات مع المقدّم', presenter: '🧑 المقدّم فقط' },
+};
+
+const CAPTIONS_LABEL: Record<Locale, Record<'on' | 'off', string>> = {
+  en: { on: '💬 Captions on', off: '🔇 Captions off' },
+  ar: { on: '💬 الترجمة المكتوبة مفعّلة', off: '🔇 بدون ترجمة مكتوبة' },
+};
+
+export function layoutLabel(locale: Locale, layout: VideoLayout): string {
+  return LAYOUT_LABEL[locale][layout];
+}
+
+export function captionsLabel(locale: Locale, on: boolean): string {
+  return CAPTIONS_LABEL[locale][on ? 'on' : 'off'];
+}
+
+function styleSummary(locale: Locale, c: StyleChoice): string {
+  return `${layoutLabel(locale, c.layout)} · ${captionsLabel(locale, c.captions)}`;
+}
+
+export function stylePromptText(locale: Locale, current: StyleChoice): string {
+  return locale === 'ar'
+    ? `اختر شكل فيديوهاتك: صفحات المستند مع المقدّم في الزاوية، أو المقدّم وحده؛ ومع ترجمة مكتوبة أو بدونها. الاختيار الحالي: ${styleSummary('ar', current)}`
+    : `Choose how your videos look: the document's pages with the presenter in a corner, or the presenter alone; with captions or without. Current choice: ${styleSummary('en', current)}`;
+}
+
+export function styleChosenText(locale: Locale, chosen: StyleChoice): string {
+  return locale === 'ar'
+    ? `✅ فيديوهاتك القادمة: ${styleSummary('ar', chosen)}`
+    : `✅ Your next videos: ${styleSummary('en', chosen)}`;
+}
+
+export function cancelUsageText(locale: Locale, platform: 'telegram' | 'slack' = 'telegram'): string {
+  if (platform === 'slack') {
+    return locale === 'ar'
+      ? `${RLM}الاستخدام: ‎/doc2video cancel <id> (استخدم ‎/doc2video status لعرض مهامك).`
+      : 'Usage: `/doc2video cancel <job id>` (see `/doc2video status`).';
+  }
   return locale === 'ar'
     ? `${RLM}اكتب ‎/cancel متبوعاً برقم المهمة، مثل: ‎/cancel abc123xyz9. استخدم ‎/status لعرض مهامك.`
     : 'Type /cancel followed by the job id, e.g. /cancel abc123xyz9. See /status for your jobs.';
+}
+
+/** The help's extra line for operators (Slack has no per-user command menu to show it in). */
+export function operatorHelpLine(locale: Locale): string {
+  return locale === 'ar'
+    ? `${RLM}• للمشغّلين: ‎/doc2video usage [YYYY-MM-DD] المهام والتكلفة ليوم (بتوقيت UTC).`
+    : "• Operators: `/doc2video usage [YYYY-MM-DD]` shows a day's jobs and cost (UTC).";
+}
+
+/** The message that says a job failed: the code, what happened and what to do. */
+export function failureText(locale: Locale, error: JobError, show: UserText): string {
+  return `❌ ${show(error.userMessage(locale))}`;
+}
+
+/** Files shared with the app that are not PDFs, named (their names are user-derived). */
+export function notPdfText(locale: Locale, names: string[], show: UserText): string {
+  return `❌ ${describeError('NOT_A_PDF', locale)} (${names.map(show).join(', ')})`;
 }
 
 /** A private message that is not a PDF, or /video with nothing to act on. */
@@ -223,6 +313,7 @@ export function commandMenu(locale: Locale): { command: string; description: str
           status: 'مهامك وحالتها',
           cancel: 'إلغاء مهمة: ‎/cancel <id>',
           avatar: 'اختيار مقدّم الفيديو',
+          style: 'شكل الفيديو والترجمة المكتوبة',
           video: 'ردّ بها على ملف PDF في مجموعة',
         }
       : {
@@ -230,7 +321,8 @@ export function commandMenu(locale: Locale): { command: string; description: str
           status: 'Your jobs and where they are',
           cancel: 'Stop a job: /cancel <id>',
           avatar: 'Choose the presenter',
+          style: 'Layout (slides or presenter) and captions',
           video: 'Reply to a PDF in a group to make its video',
         };
-  return (['help', 'status', 'cancel', 'avatar', 'video'] as const).map((command) => ({ command, description: d[command] }));
+  return (['help', 'status', 'cancel', 'avatar', 'style', 'video'] as const).map((command) => ({ command, description: d[command] }));
 }

@@ -2,7 +2,17 @@
 // read back by another process, possibly after a crash, and resumes from `checkpoint`.
 import type { AvatarStyle } from '../src/config.js';
 
-export type Platform = 'telegram' | 'slack' | 'cli' | 'test';
+/**
+ * The front doors a job can come from, as keys of an interface so that tests can register a
+ * platform of their own (tests/helpers/test-adapter.ts augments it) without the production build
+ * knowing about it.
+ */
+export interface Platforms {
+  telegram: true;
+  slack: true;
+  cli: true;
+}
+export type Platform = keyof Platforms;
 
 /** Who asked, and where the answer goes. */
 export interface Requester {

@@ -227,6 +227,15 @@ const schema = z.object({
   SLACK_API_URL: httpUrl('the Slack Web API URL')
     .default('https://slack.com/api')
     .transform((v) => `${v}/`),
+  // Hosts (host[:port]) besides https://files.slack.com that may receive the bot token with a
+  // file download: a file proxy, or a local fake in tests. Off by default; SLACK_API_URL's host
+  // is not trusted with file downloads by itself.
+  SLACK_FILE_HOSTS: optionalString.transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  ),
 
   // Where finished videos (and captions, and PDFs uploaded through the API) are kept.
   VIDEO_STORE: oneOf(['local', 's3'] as const, 'local'),
@@ -324,6 +333,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string;
+    /** SLACK_FILE_HOSTS: extra hosts trusted with the token for file downloads (default none). */
+    fileHosts: string[];
   };
   storage: {
     kind: 'local' | 's3';
@@ -463,6 +474,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      fileHosts: e.SLACK_FILE_HOSTS,
     },
     storage: {
       kind: e.VIDEO_STORE,

@@ -3,14 +3,24 @@
 // files.uploadV2, and a failure is a thread reply with its code. An archived channel or a removed
 // app ends the job's chat output quietly (ChatUnavailableError).
 import type { WebClient } from '@slack/web-api';
-import type { CoreServices } from '../../src/app/services.js';
-import { JobError, formatBytes, toLocale, type Locale } from '../../src/errors.js';
+import { JobError, formatBytes, type Locale } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
-import { acceptedText, captionText, doneText, linkInsteadText, progressText } from '../texts.js';
-import { createSlackWebClient, isGoneError, slackErrorCode } from './client.js';
+import {
+  acceptedText,
+  captionText,
+  doneText,
+  failedProgressText,
+  failureText,
+  linkInsteadText,
+  localeOf as localeOfUser,
+  progressText,
+  stripFormatChars,
+} from '../texts.js';
+import { isGoneError, slackErrorCode } from './api.js';
 import { downloadSlackFile, type SlackFile } from './files.js';
-import { ProgressMessages, type PostedMessage } from './progress-message.js';
+import type { SlackProgressMessages, PostedMessage } from './progress.js';
+import { slackUserText } from './texts.js';
 
 /** Slack takes files up to 1 GB. */
 export const SLACK_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -18,9 +28,9 @@ export const SLACK_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 export interface SlackAdapterDeps {
   client: WebClient;
   botToken: string;
-  /** SLACK_API_URL: its host is, besides files.slack.com, the only one that gets the token. */
-  apiUrl: string;
-  messages: ProgressMessages;
+  /** Hosts besides files.slack.com that may receive the token (SLACK_FILE_HOSTS; none by default). */
+  fileHosts: readonly string[];
+  messages: SlackProgressMessages;
   logger: Logger;
 }
 
@@ -29,12 +39,14 @@ interface SlackChatState {
   slackChannel?: string;
   slackTs?: string;
   slackText?: string;
-  /** Set once the video is in Slack: a retried deliver step must not upload it twice. */
+  /** Set once the video is in Slack (its file id): a retried deliver step must not upload it twice. */
   slackUploadedFile?: string;
+  /** Set once the video went out, as a file or as a link: a retried deliver step sends nothing. */
+  slackVideoAs?: 'file' | 'link';
 }
 
 const stateOf = (ctx: AdapterContext) => ctx.data.chat as SlackChatState;
-const localeOf = (ctx: AdapterContext): Locale => toLocale(ctx.data.requester.locale);
+const localeOf = (ctx: AdapterContext): Locale => localeOfUser(ctx.data.requester);
 
 export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
   const { client, messages } = deps;
@@ -164,7 +176,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       if (size !== undefined && size > maxBytes) throw tooLarge();
       if (!url) throw new JobError('INTERNAL', `Slack gave no download URL for file ${f.fileId}`);
 
-      const dl = await downloadSlackFile(url, deps.botToken, deps.apiUrl);
+      const dl = await downloadSlackFile(url, deps.botToken, deps.fileHosts);
       if (dl.contentLength !== undefined && dl.contentLength > maxBytes) {
         dl.body.destroy();
         throw tooLarge();
@@ -194,6 +206,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
     async deliverVideo(ctx, video: VideoFile) {
       const state = stateOf(ctx);
       const locale = localeOf(ctx);
+      // A retried deliver step after the video went out: never post it twice.
+      if (state.slackVideoAs) return { as: state.slackVideoAs };
       if (state.slackUploadedFile) return { as: 'file' };
       const m = await current(ctx);
       const r = ctx.data.requester;
@@ -203,20 +217,22 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       let as: 'file' | 'link';
       if (video.linkUrl) {
         await reply(ctx, linkInsteadText(locale, video.linkUrl, video.bytes, SLACK_MAX_UPLOAD_BYTES));
+        await ctx.saveChatState({ slackVideoAs: 'link' } satisfies SlackChatState);
         as = 'link';
       } else {
-        const comment = captionText(video.title, video.durationSeconds);
+        const comment = captionText(video.title, video.durationSeconds, slackUserText);
         const res = await slack('files.uploadV2', () =>
           client.filesUploadV2({
             ...(thread ? { channel_id: channel, thread_ts: thread } : { channel_id: channel }),
             file: video.path,
-            filename: video.fileName,
-            title: video.title,
+            // File names and titles are shown as they are (not read as markup): only cleaned.
+            filename: stripFormatChars(video.fileName),
+            title: stripFormatChars(video.title),
             initial_comment: comment,
           }),
         );
         const uploaded = (res.files as Array<{ files?: Array<{ id?: string }> }> | undefined)?.[0]?.files?.[0]?.id;
-        await ctx.saveChatState({ slackUploadedFile: uploaded ?? 'uploaded' });
+        await ctx.saveChatState({ slackUploadedFile: uploaded ?? 'uploaded', slackVideoAs: 'file' } satisfies SlackChatState);
         as = 'file';
       }
       if (m) {
@@ -235,27 +251,12 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       const locale = localeOf(ctx);
       const m = await current(ctx);
       if (m) {
-        await edit(ctx, m, `❌ ${error.code}`).catch((err: unknown) => {
+        await edit(ctx, m, failedProgressText(locale, error.code)).catch((err: unknown) => {
           if (err instanceof ChatUnavailableError) throw err;
           ctx.logger.warn({ event: 'progress_failed', err }, 'could not mark the progress message failed');
         });
       }
-      await reply(ctx, `❌ ${error.userMessage(locale)}`);
+      await reply(ctx, failureText(locale, error, slackUserText));
     },
   };
-}
-
-/** The Slack adapter for a process: a WebClient of its own unless one is given (Bolt's). */
-export function createSlackAdapterFor(services: CoreServices, client?: WebClient): ChatAdapter {
-  const { config, logger } = services;
-  if (!config.slack.botToken) throw new Error('SLACK_BOT_TOKEN is not set');
-  const prefix = services.queue.opts.prefix ?? config.redisPrefix;
-  return createSlackAdapter({
-    client: client ?? createSlackWebClient(config, logger),
-    botToken: config.slack.botToken,
-    apiUrl: config.slack.apiUrl,
-    // Outlives the job: a job may wait in the queue and then render for a while.
-    messages: new ProgressMessages(services.redis, prefix, config.limits.jobTtlSeconds + 2 * 86_400),
-    logger: logger.child({ platform: 'slack' }),
-  });
 }

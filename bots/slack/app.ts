@@ -8,14 +8,18 @@ import type { HttpServer } from '../../src/http/server.js';
 import type { Logger } from '../../src/logger.js';
 import type { ChatAdapter } from '../../pipeline/ports.js';
 import type { FrontDoor } from '../index.js';
-import { createSlackAdapterFor } from './adapter.js';
 import { Background } from './background.js';
-import { slackClientOptions, slackErrorCode, slackLogger } from './client.js';
+import { slackClientOptions, slackErrorCode, slackLogger } from './api.js';
 import { registerCommands } from './commands.js';
 import { registerEvents } from './events.js';
 import { SLACK_EVENTS_PATH, slackEventsRoutes } from './events-route.js';
-import type { SlackFrontDeps } from './intake.js';
 import { SlackLocales } from './locale.js';
+import { UserPreferences } from '../../src/jobs/preferences.js';
+import { isAdmin } from '../../src/ops/usage.js';
+import { createSlackAdapter } from './adapter.js';
+import { createSlackWebClient } from './api.js';
+import { userKeyOf, type SlackFrontDeps } from './intake.js';
+import { SlackProgressMessages } from './progress.js';
 
 export { SLACK_EVENTS_PATH };
 
@@ -32,9 +36,6 @@ export interface SlackFrontDoorOptions {
   /** The adapter whose acknowledge() posts the first message; default: one on Bolt's client. */
   adapter?: ChatAdapter;
 }
-
-/** The queue's key prefix: the front door and the worker must agree on it. */
-export const prefixOf = (services: CoreServices): string => services.queue.opts.prefix ?? services.config.redisPrefix;
 
 /**
  * Who the token belongs to. Called here rather than left to Bolt: Bolt calls auth.test once and
@@ -172,14 +173,12 @@ export async function startSlackFrontDoor(
   }
 
   const background = new Background(logger);
-  const deps: SlackFrontDeps = {
-    services,
-    adapter: opts.adapter ?? createSlackAdapterFor(services, app.client),
+  const deps = slackFrontDepsFrom(services, {
+    adapter: opts.adapter ?? slackAdapterFor(services, app.client),
     client: app.client,
     locales: new SlackLocales(app.client),
     background,
-    prefix: prefixOf(services),
-  };
+  });
   registerCommands(app, deps);
   registerEvents(app, deps);
   app.error(async (err) => {
@@ -202,5 +201,55 @@ export async function startSlackFrontDoor(
       if (mode === 'socket') await app.stop().catch(() => {});
       await background.drain();
     },
+  };
+}
+
+// --- Wiring from CoreServices (the composition root's part; bots/slack/index.ts is the entry
+// point). It stays beside startSlackFrontDoor until the HTTP mount above settles (Fastify), then
+// both move into index.ts together.
+
+/** The Redis prefix jobs, cancel flags and limits of this deployment live under. */
+export const prefixOf = (services: CoreServices): string => services.queue.opts.prefix ?? services.config.redisPrefix;
+
+/** The worker's Slack adapter: a WebClient of its own unless one is given (Bolt's, in the web process). */
+export function slackAdapterFor(services: CoreServices, client?: WebClient): ChatAdapter {
+  const { config, logger } = services;
+  if (!config.slack.botToken) throw new Error('SLACK_BOT_TOKEN is not set');
+  return createSlackAdapter({
+    client: client ?? createSlackWebClient(config, logger),
+    botToken: config.slack.botToken,
+    fileHosts: config.slack.fileHosts,
+    // Outlives the job: a job may wait in the queue and then render for a while.
+    messages: new SlackProgressMessages(services.redis, prefixOf(services), config.limits.jobTtlSeconds + 2 * 86_400),
+    logger: logger.child({ platform: 'slack' }),
+  });
+}
+
+export function slackFrontDepsFrom(
+  services: CoreServices,
+  parts: { adapter: ChatAdapter; client: WebClient; locales: SlackLocales; background: Background },
+): SlackFrontDeps {
+  const { config } = services;
+  const prefix = prefixOf(services);
+  return {
+    ...parts,
+    submitter: services.submitter,
+    records: services.records,
+    preferences: new UserPreferences(services.redis, prefix),
+    cancel: (jobId, userKey) => services.cancel(jobId, userKey),
+    redis: services.redis,
+    prefix,
+    logger: services.logger.child({ platform: 'slack' }),
+    limits: {
+      max: config.limits.rateMax,
+      windowSeconds: config.limits.rateWindowSeconds,
+      maxActive: config.limits.maxActivePerUser,
+      maxPdfBytes: config.limits.maxPdfBytes,
+    },
+    usage: { redis: services.redis, prefix, config },
+    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
+    // ADMIN_IDS may name a Slack user by id ("U0123ABC"), as team:user ("T0123:U0123ABC"), or by
+    // the user key the usage report shows ("slack:T0123:U0123ABC").
+    isAdmin: (who) => isAdmin(config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]),
   };
 }

@@ -4,36 +4,17 @@
 // the admin usage report to the ids in ADMIN_IDS. The form's submission enqueues the job for the
 // channel the command came from.
 import type { App } from '@slack/bolt';
-import { JobError, toLocale, type Locale } from '../../src/errors.js';
-import { isAdmin } from '../../src/ops/usage.js';
-import { cancelText, helpText, statusText } from '../texts.js';
+import { JobError, type Locale } from '../../src/errors.js';
+import { cancelText, cancelUsageText, helpText, localeOf, operatorHelpLine, statusText } from '../texts.js';
 import { usageAnswer } from '../usage.js';
-import { localeFor, outcomeText, submitSlackFile, userKeyOf, type SlackFrontDeps } from './intake.js';
-import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, modalWord, parseMetadata, parseSubmission } from './modal.js';
-
-const RLM = '\u200f';
+import { problemText, submitSlackFile, userKeyOf, type SlackFrontDeps } from './intake.js';
+import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, parseMetadata, parseSubmission } from './modal.js';
+import { escapeSlackMarkup, modalWord, slackUserText } from './texts.js';
 
 /** The shared help, with Slack's way of giving commands. */
 export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
-  const l = deps.services.config.limits;
-  return helpText(
-    locale,
-    { max: l.rateMax, windowSeconds: l.rateWindowSeconds, maxActive: l.maxActivePerUser, maxPdfBytes: l.maxPdfBytes },
-    'slack',
-  );
+  return helpText(locale, deps.limits, 'slack');
 }
-
-/**
- * Whether this Slack user may see the usage report. ADMIN_IDS may name them by user id
- * ("U0123ABC"), as team:user ("T0123:U0123ABC"), or by the user key the report itself shows
- * ("slack:T0123:U0123ABC").
- */
-export function isSlackAdmin(deps: SlackFrontDeps, who: { teamId: string; userId: string }): boolean {
-  return isAdmin(deps.services.config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]);
-}
-
-/** Slack reads &, < and > as markup (links, mentions): escape them in plain text. */
-const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export async function answerCommand(
   deps: SlackFrontDeps,
@@ -43,50 +24,43 @@ export async function answerCommand(
 ): Promise<string> {
   const [verb = '', ...rest] = text.trim().split(/\s+/);
   const userKey = userKeyOf(who.teamId, who.userId);
-  const { services } = deps;
   switch (verb.toLowerCase()) {
     case 'status':
-      return statusText(locale, await services.records.listForUser(userKey));
+      return statusText(locale, await deps.records.listForUser(userKey), slackUserText);
     case 'cancel': {
       const jobId = (rest[0] ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
-      if (!jobId) {
-        return locale === 'ar' ? `${RLM}الاستخدام: ‎/doc2video cancel <id>` : 'Usage: `/doc2video cancel <job id>` (see `/doc2video status`).';
-      }
-      const outcome = await services.cancel(jobId, userKey);
-      services.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
+      if (!jobId) return cancelUsageText(locale, 'slack');
+      const outcome = await deps.cancel(jobId, userKey);
+      deps.logger.info({ event: 'cancel_requested', jobId, outcome, platform: 'slack' }, 'cancel requested');
       return cancelText(locale, outcome, jobId, 'slack');
     }
     case 'usage':
       // Anyone else gets what an unknown word gets (the help), never the report.
-      if (isSlackAdmin(deps, who)) {
+      if (deps.isAdmin(who)) {
         let report: string;
         try {
-          const source = { redis: services.redis, prefix: deps.prefix, config: services.config };
-          report = escapeSlack(await usageAnswer(source, rest.join(' '), locale, '/doc2video usage'));
+          // The report names users and jobs: shown as text, never as markup.
+          report = escapeSlackMarkup(await usageAnswer(deps.usage, rest.join(' '), locale, '/doc2video usage'));
         } catch (err) {
-          services.logger.error({ event: 'usage_report_failed', err, platform: 'slack' }, 'could not read the usage report');
+          deps.logger.error({ event: 'usage_report_failed', err, platform: 'slack' }, 'could not read the usage report');
           return new JobError('INTERNAL').userMessage(locale);
         }
-        services.logger.info({ event: 'usage_report_shown', platform: 'slack', userKey }, 'usage report shown');
+        deps.logger.info({ event: 'usage_report_shown', platform: 'slack', userKey }, 'usage report shown');
         return report;
       }
-      services.logger.info({ event: 'usage_refused', platform: 'slack', userKey }, 'usage report refused: not an admin');
+      deps.logger.info({ event: 'usage_refused', platform: 'slack', userKey }, 'usage report refused: not an admin');
       return slackHelpText(locale, deps);
     default: {
       const help = slackHelpText(locale, deps);
       // Slack has no per-user command list: the help tells admins (only) about `usage`.
-      if (!isSlackAdmin(deps, who)) return help;
-      return `${help}\n${
-        locale === 'ar'
-          ? `${RLM}• للمشغّلين: ‎/doc2video usage [YYYY-MM-DD] المهام والتكلفة ليوم (بتوقيت UTC).`
-          : "• Operators: `/doc2video usage [YYYY-MM-DD]` shows a day's jobs and cost (UTC)."
-      }`;
+      if (!deps.isAdmin(who)) return help;
+      return `${help}\n${operatorHelpLine(locale)}`;
     }
   }
 }
 
 export function registerCommands(app: App, deps: SlackFrontDeps): void {
-  const log = deps.services.logger;
+  const log = deps.logger;
 
   // Any command of this app (a workspace may install it as /doc2video-dev).
   app.command(/^\/doc2video/, async ({ command, ack, respond, client }) => {
@@ -97,12 +71,12 @@ export function registerCommands(app: App, deps: SlackFrontDeps): void {
     if (command.text.trim() === '') {
       // No time for users.info before views.open: the cached locale, or English.
       const cached = deps.locales.cached(teamId, userId);
-      const locale = toLocale(cached);
+      const locale = localeOf(cached);
       deps.background.run('views.open', async () => {
         try {
           await client.views.open({
             trigger_id: command.trigger_id,
-            view: buildModal(locale, { channel: command.channel_id, ...(cached ? { locale: cached } : {}) }),
+            view: buildModal(locale, { channel: command.channel_id, ...(cached ? { locale: cached } : {}) }, deps.videoDefaults),
           });
           log.info({ event: 'slack_modal_opened', teamId, userId }, 'doc2video form opened');
         } catch (err) {
@@ -115,7 +89,7 @@ export function registerCommands(app: App, deps: SlackFrontDeps): void {
     }
 
     deps.background.run('command', async () => {
-      const locale = localeFor(await deps.locales.get(teamId, userId));
+      const locale = localeOf(await deps.locales.get(teamId, userId));
       const text = await answerCommand(deps, { teamId, userId }, command.text, locale);
       await respond({ response_type: 'ephemeral', text });
     });
@@ -126,7 +100,7 @@ export function registerCommands(app: App, deps: SlackFrontDeps): void {
     const userId = body.user.id;
     const teamId = body.team?.id ?? body.user.team_id ?? '';
     const rawLocale = meta?.locale ?? deps.locales.cached(teamId, userId);
-    const locale = toLocale(rawLocale);
+    const locale = localeOf(rawLocale);
     if (!meta || !teamId) {
       log.warn({ event: 'slack_modal_invalid' }, 'form submission without a channel');
       await ack();
@@ -145,7 +119,7 @@ export function registerCommands(app: App, deps: SlackFrontDeps): void {
       file,
       options,
     );
-    const problem = outcomeText(deps, outcome, locale);
+    const problem = problemText(deps, outcome, locale);
     if (problem) {
       // The form stays open with the reason under the file field.
       await ack({ response_action: 'errors', errors: { [BLOCK_PDF]: problem.slice(0, 300) } });

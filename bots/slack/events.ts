@@ -4,10 +4,10 @@
 // sent once per file whatever Slack redelivers.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { JobError } from '../../src/errors.js';
-import { duplicateText } from '../texts.js';
+import { duplicateText, localeOf, notPdfText } from '../texts.js';
 import type { SlackFile } from './files.js';
-import { firstNotice, localeFor, outcomeText, submitSlackFile, type SlackFrontDeps } from './intake.js';
+import { firstNotice, problemText, submitSlackFile, type SlackFrontDeps } from './intake.js';
+import { slackUserText } from './texts.js';
 
 const fileSchema = z
   .object({
@@ -52,7 +52,7 @@ export function addressedToApp(e: FileShareEvent, botUserId: string | undefined)
 }
 
 export function registerEvents(app: App, deps: SlackFrontDeps): void {
-  const log = deps.services.logger;
+  const log = deps.logger;
 
   app.event('message', async ({ event, body, context, client }) => {
     const e = parseFileShare(event);
@@ -63,7 +63,7 @@ export function registerEvents(app: App, deps: SlackFrontDeps): void {
     const retry = context.retryNum !== undefined;
 
     const rawLocale = await deps.locales.get(teamId, e.user);
-    const locale = localeFor(rawLocale);
+    const locale = localeOf(rawLocale);
     const threadTs = e.thread_ts ?? e.ts;
     const origin = {
       teamId,
@@ -98,14 +98,13 @@ export function registerEvents(app: App, deps: SlackFrontDeps): void {
         notPdf.push(file);
         continue;
       }
-      const text = outcomeText(deps, outcome, locale)!;
+      const text = problemText(deps, outcome, locale)!;
       // Someone's quota is their business: in a channel only they see it.
       if (outcome.status === 'limited' && e.channel_type !== 'im') privately.push(text);
       else replies.push(text);
     }
     if (notPdf.length > 0) {
-      const names = notPdf.map((f) => f.name ?? f.id).join(', ');
-      replies.unshift(`❌ ${new JobError('NOT_A_PDF').userMessage(locale)} (${names})`);
+      replies.unshift(notPdfText(locale, notPdf.map((f) => f.name ?? f.id), slackUserText));
     }
 
     if (replies.length > 0) {

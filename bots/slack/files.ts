@@ -19,10 +19,6 @@ export interface SlackFile {
   file_access?: string;
 }
 
-export function isPdfFile(f: SlackFile): boolean {
-  return f.filetype === 'pdf' || f.mimetype === 'application/pdf' || /\.pdf$/i.test(f.name ?? '');
-}
-
 export function fileRefOf(f: SlackFile): Extract<FileRef, { kind: 'slack' }> {
   const url = f.url_private_download ?? f.url_private;
   return {
@@ -35,19 +31,15 @@ export function fileRefOf(f: SlackFile): Extract<FileRef, { kind: 'slack' }> {
   };
 }
 
-export function fileTitle(f: Pick<SlackFile, 'title' | 'name'>): string | undefined {
-  const t = (f.title || f.name || '').replace(/\.pdf$/i, '').trim();
-  return t ? t.slice(0, 120) : undefined;
-}
-
 /**
- * Hosts that may receive the bot token: Slack's file host over https, and the host of
- * SLACK_API_URL (a local fake in tests, a proxy in front of Slack in some deployments).
+ * Hosts that may receive the bot token: Slack's file host over https, and the hosts named in
+ * SLACK_FILE_HOSTS (a file proxy in some deployments, the local fake in tests), which is empty
+ * unless an operator sets it. The API URL's host is not trusted by itself: pointing
+ * SLACK_API_URL somewhere must not also hand that place every file download's token.
  */
-export function tokenHostAllowed(url: URL, slackApiUrl: string): boolean {
+export function tokenHostAllowed(url: URL, fileHosts: readonly string[]): boolean {
   if (url.protocol === 'https:' && url.host === 'files.slack.com') return true;
-  const api = new URL(slackApiUrl);
-  return url.protocol === api.protocol && url.host === api.host;
+  return (url.protocol === 'https:' || url.protocol === 'http:') && fileHosts.includes(url.host.toLowerCase());
 }
 
 // Transient failures (5xx, 429 with its Retry-After) are retried here a couple of times; what is
@@ -78,7 +70,7 @@ export interface Download {
 export async function downloadSlackFile(
   rawUrl: string,
   token: string,
-  slackApiUrl: string,
+  fileHosts: readonly string[],
   opts: { signal?: AbortSignal; dispatcher?: Dispatcher } = {},
 ): Promise<Download> {
   let url: URL;
@@ -87,7 +79,7 @@ export async function downloadSlackFile(
   } catch {
     throw new JobError('INTERNAL', 'the Slack file has no valid download URL');
   }
-  if (!tokenHostAllowed(url, slackApiUrl)) {
+  if (!tokenHostAllowed(url, fileHosts)) {
     // Never retried: the same URL would be refused again.
     throw new JobError('INTERNAL', `refused to send the Slack token to ${url.host}: not a Slack file host`);
   }

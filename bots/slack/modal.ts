@@ -1,10 +1,13 @@
-// The /doc2video form: one PDF (file_input), the presenter style, and an optional language.
+// The /doc2video form: one PDF (file_input), the presenter style, the layout (pages + presenter,
+// or presenter alone), burned-in captions on or off, and an optional language.
 // A view_submission carries no channel, so the channel the command came from travels in
 // private_metadata.
 import type { types } from '@slack/bolt';
 import { AVATAR_STYLES, type AvatarStyle } from '../../src/config.js';
 import type { Locale } from '../../src/errors.js';
-import type { JobOptions } from '../../pipeline/job.js';
+import { modalWord } from './texts.js';
+import { VIDEO_LAYOUTS, type JobOptions, type VideoLayout } from '../../pipeline/job.js';
+import { captionsLabel, layoutLabel, type StyleChoice } from '../texts.js';
 import type { SlackFile } from './files.js';
 
 export const MODAL_CALLBACK_ID = 'doc2video_submit';
@@ -12,42 +15,16 @@ export const BLOCK_PDF = 'pdf';
 export const ACTION_PDF = 'file';
 export const BLOCK_AVATAR = 'avatar';
 export const ACTION_AVATAR = 'style';
+export const BLOCK_LAYOUT = 'layout';
+export const ACTION_LAYOUT = 'layout';
+export const BLOCK_CAPTIONS = 'captions';
+export const ACTION_CAPTIONS = 'captions';
 export const BLOCK_LANGUAGE = 'language';
 export const ACTION_LANGUAGE = 'lang';
 
 /** Languages offered in the form (the script writer and the voices cover these). */
 export const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
 
-const WORDS: Record<Locale, Record<string, string>> = {
-  en: {
-    title: 'doc2video',
-    submit: 'Make the video',
-    close: 'Cancel',
-    intro: 'Upload a PDF and get a short video of a presenter explaining it, posted in this channel.',
-    pdf: 'PDF document',
-    avatar: 'Presenter',
-    professional: 'Professional',
-    friendly: 'Friendly',
-    language: 'Language of the video',
-    languageHint: "Leave empty to use the document's own language.",
-    oneFile: 'Choose one PDF file.',
-  },
-  ar: {
-    title: 'doc2video',
-    submit: 'أنشئ الفيديو',
-    close: 'إلغاء',
-    intro: 'ارفع ملف PDF لتحصل على فيديو قصير يشرحه فيه مقدّم، يُنشر في هذه القناة.',
-    pdf: 'مستند PDF',
-    avatar: 'المقدّم',
-    professional: 'رسمي',
-    friendly: 'ودود',
-    language: 'لغة الفيديو',
-    languageHint: 'اتركها فارغة لاستخدام لغة المستند نفسه.',
-    oneFile: 'اختر ملف PDF واحداً.',
-  },
-};
-
-export const modalWord = (locale: Locale, key: string): string => WORDS[locale][key] ?? WORDS.en[key] ?? key;
 
 export interface ModalMetadata {
   channel: string;
@@ -65,9 +42,12 @@ function languageName(code: string, locale: Locale): string {
   }
 }
 
-export function buildModal(locale: Locale, meta: ModalMetadata): types.View {
+/** `defaults`: VIDEO_LAYOUT / VIDEO_CAPTIONS, preselected. */
+export function buildModal(locale: Locale, meta: ModalMetadata, defaults: StyleChoice): types.View {
   const w = (k: string) => modalWord(locale, k);
   const styleOption = (s: AvatarStyle) => ({ text: plain(w(s)), value: s });
+  const layoutOption = (l: VideoLayout) => ({ text: plain(layoutLabel(locale, l)), value: l });
+  const captionsOption = (on: boolean) => ({ text: plain(captionsLabel(locale, on)), value: on ? 'on' : 'off' });
   return {
     type: 'modal',
     callback_id: MODAL_CALLBACK_ID,
@@ -93,6 +73,28 @@ export function buildModal(locale: Locale, meta: ModalMetadata): types.View {
           action_id: ACTION_AVATAR,
           options: AVATAR_STYLES.map(styleOption),
           initial_option: styleOption(AVATAR_STYLES[0]!),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK_LAYOUT,
+        label: plain(w('layout')),
+        element: {
+          type: 'static_select',
+          action_id: ACTION_LAYOUT,
+          options: VIDEO_LAYOUTS.map(layoutOption),
+          initial_option: layoutOption(defaults.layout),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK_CAPTIONS,
+        label: plain(w('captions')),
+        element: {
+          type: 'static_select',
+          action_id: ACTION_CAPTIONS,
+          options: [true, false].map(captionsOption),
+          initial_option: captionsOption(defaults.captions),
         },
       },
       {
@@ -129,8 +131,12 @@ export function parseSubmission(values: unknown): { files: SlackFile[]; options:
   const files = (v[BLOCK_PDF]?.[ACTION_PDF]?.files ?? []).filter((f) => f && typeof f.id === 'string');
   const style = v[BLOCK_AVATAR]?.[ACTION_AVATAR]?.selected_option?.value;
   const lang = v[BLOCK_LANGUAGE]?.[ACTION_LANGUAGE]?.selected_option?.value;
+  const layout = v[BLOCK_LAYOUT]?.[ACTION_LAYOUT]?.selected_option?.value;
+  const captions = v[BLOCK_CAPTIONS]?.[ACTION_CAPTIONS]?.selected_option?.value;
   const options: JobOptions = {};
   if (style && (AVATAR_STYLES as readonly string[]).includes(style)) options.avatarStyle = style as AvatarStyle;
+  if (layout && (VIDEO_LAYOUTS as readonly string[]).includes(layout)) options.layout = layout as VideoLayout;
+  if (captions === 'on' || captions === 'off') options.captions = captions === 'on';
   if (lang && (MODAL_LANGUAGES as readonly string[]).includes(lang)) options.language = lang;
   return { files, options };
 }

@@ -10,7 +10,17 @@ import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
-import { acceptedText, captionText, doneText, failedProgressText, linkInsteadText, progressText } from '../texts.js';
+import {
+  acceptedText,
+  captionText,
+  doneText,
+  failedProgressText,
+  failureText,
+  linkInsteadText,
+  localeOf,
+  progressText,
+  stripFormatChars,
+} from '../texts.js';
 import {
   CLOUD_DOWNLOAD_LIMIT,
   CLOUD_UPLOAD_LIMIT,
@@ -18,8 +28,9 @@ import {
   describeTelegramError,
   isBlockedError,
 } from './api.js';
-import { ProgressMessages, type TelegramChatState } from './progress.js';
-import { localeOf, replyParams } from './replies.js';
+import { TelegramProgressMessages, type TelegramChatState } from './progress.js';
+import { replyParams } from './replies.js';
+import { telegramUserText } from './texts.js';
 
 export interface TelegramAdapterOptions {
   api: Api;
@@ -59,7 +70,7 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
         interceptors.retry({ maxRetries: 2, minTimeout: 500, maxTimeout: 4_000, statusCodes: [429, 500, 502, 503, 504] }),
       );
   const dispatcher = o.dispatcher ?? ownDispatcher!;
-  const progress = new ProgressMessages({
+  const progress = new TelegramProgressMessages({
     api: o.api,
     redis: o.redis,
     prefix: o.prefix,
@@ -217,9 +228,9 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
           o.api.sendVideo(
             requester.chatId,
             // A path, not a stream: auto-retry may send the request again after a 429.
-            new InputFile(video.path, video.fileName),
+            new InputFile(video.path, stripFormatChars(video.fileName)),
             {
-              caption: captionText(video.title.slice(0, 200), video.durationSeconds),
+              caption: captionText(video.title.slice(0, 200), video.durationSeconds, telegramUserText),
               supports_streaming: true,
               ...(video.durationSeconds ? { duration: Math.round(video.durationSeconds) } : {}),
               ...replyParams(requester),
@@ -247,7 +258,7 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
     async fail(ctx, error) {
       const { requester } = ctx.data;
       const locale = localeOf(requester);
-      await send(() => o.api.sendMessage(requester.chatId, error.userMessage(locale), replyParams(requester)));
+      await send(() => o.api.sendMessage(requester.chatId, failureText(locale, error, telegramUserText), replyParams(requester)));
       await progress.final(ctx, failedProgressText(locale, error.code)).catch((err: unknown) => {
         ctx.logger.warn({ event: 'telegram_fail_edit_failed', err: describeTelegramError(err) }, 'could not mark progress stopped');
       });

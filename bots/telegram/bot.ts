@@ -4,19 +4,9 @@ import { Bot, type Context, type MiddlewareFn } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { installTransformers, describeTelegramError } from './api.js';
-import {
-  onAvatar,
-  onCallbackQuery,
-  onCancel,
-  onDocument,
-  onHelp,
-  onOtherPrivateMessage,
-  onStatus,
-  onUsage,
-  onVideoCommand,
-  updateSeenKey,
-  type TelegramFrontDeps,
-} from './handlers.js';
+import { onAvatar, onCallbackQuery, onCancel, onHelp, onOtherPrivateMessage, onStatus, onStyle, onUsage } from './commands.js';
+import { onDocument, onVideoCommand, type TelegramFrontDeps } from './intake.js';
+import { redisKeys } from '../../src/redis/keys.js';
 
 /** The update types we act on; setWebhook and getUpdates ask for exactly these. */
 export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
@@ -49,6 +39,7 @@ export function createTelegramBot(deps: TelegramFrontDeps, opts: TelegramBotOpti
   bot.command('status', (ctx) => onStatus(ctx, deps));
   bot.command('cancel', (ctx) => onCancel(ctx, deps));
   bot.command('avatar', (ctx) => onAvatar(ctx, deps));
+  bot.command('style', (ctx) => onStyle(ctx, deps));
   // Admins only; for anyone else it falls through to what an unknown command gets.
   bot.command('usage', (ctx, next) => onUsage(ctx, deps, next));
   bot.on('callback_query:data', (ctx) => onCallbackQuery(ctx, deps));
@@ -78,4 +69,9 @@ function oncePerUpdate(deps: TelegramFrontDeps): MiddlewareFn<Context> {
     await next();
     await deps.redis.set(key, '1', 'EX', UPDATE_SEEN_TTL_SECONDS);
   };
+}
+
+/** Remember handled update_ids, so a redelivered update is answered 200 without any effect. */
+export function updateSeenKey(prefix: string, updateId: number): string {
+  return redisKeys(prefix).telegram.updateSeen(updateId);
 }

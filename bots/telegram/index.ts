@@ -9,7 +9,7 @@ import { usageMenuEntry } from '../usage.js';
 import { isAdmin } from '../../src/ops/usage.js';
 import { createTelegramAdapter, type TelegramAdapter, type TelegramAdapterOptions } from './adapter.js';
 import { createTelegramBot } from './bot.js';
-import { userKeyOf, type TelegramFrontDeps } from './handlers.js';
+import { userKeyOf, type TelegramFrontDeps } from './intake.js';
 import { startTelegramPolling } from './polling.js';
 import { mountTelegramWebhook, setTelegramWebhook } from './webhook.js';
 
@@ -18,7 +18,7 @@ export function prefixOf(services: CoreServices): string {
   return services.queue.opts.prefix ?? services.config.redisPrefix;
 }
 
-export function frontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling'): TelegramFrontDeps {
+export function telegramFrontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling', stopping?: AbortSignal): TelegramFrontDeps {
   const { config } = services;
   const prefix = prefixOf(services);
   return {
@@ -37,14 +37,12 @@ export function frontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling
     },
     localApi: config.telegram.localApi,
     redeliverOnError: mode === 'webhook',
-    usage: {
-      redis: services.redis,
-      prefix,
-      config,
-      // ADMIN_IDS may name a Telegram user by id ("123456789") or as the usage report shows it
-      // ("tg:123456789").
-      isAdmin: (userId) => isAdmin(config, [String(userId), userKeyOf(userId)]),
-    },
+    ...(stopping ? { stopping } : {}),
+    usage: { redis: services.redis, prefix, config },
+    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
+    // ADMIN_IDS may name a Telegram user by id ("123456789") or as the usage report shows it
+    // ("tg:123456789").
+    isAdmin: (userId) => isAdmin(config, [String(userId), userKeyOf(userId)]),
   };
 }
 
@@ -76,7 +74,8 @@ export async function startTelegramFrontDoor(
   const token = config.telegram.token;
   if (!token) return undefined;
   const mode = config.publicUrl && config.telegram.webhookSecret ? 'webhook' : 'polling';
-  const deps = frontDepsFrom(services, mode);
+  const stopping = new AbortController();
+  const deps = telegramFrontDepsFrom(services, mode, stopping.signal);
   const bot = createTelegramBot(deps, {
     token,
     apiRoot: config.telegram.apiRoot,
@@ -116,7 +115,14 @@ export async function startTelegramFrontDoor(
     return { mode, stop: async () => {} };
   }
   const polling = await startTelegramPolling(bot, deps.logger);
-  return { mode, stop: () => polling.stop() };
+  return {
+    mode,
+    stop: async () => {
+      // Ends enqueue retries first, so the runner's in-flight updates can finish.
+      stopping.abort();
+      await polling.stop();
+    },
+  };
 }
 
 /** The worker's Telegram adapter, or undefined without TELEGRAM_BOT_TOKEN. */

@@ -22,6 +22,9 @@ export const EDIT_INTERVAL_MS = 3_000;
 const FINAL_WAIT_MS = 4 * EDIT_INTERVAL_MS;
 const STATE_TTL_SECONDS = 2 * 86_400;
 
+/** The chat's edit window: while this key lives, an edit in that chat waits. */
+export const editSlotKey = (prefix: string, chatId: string | number): string => redisKeys(prefix).telegram.editSlot(chatId);
+
 /** Adapter-owned job state (VideoJobData.chat) for Telegram. */
 export interface TelegramChatState {
   progressMessageId?: number;
@@ -37,7 +40,7 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
-export interface ProgressMessagesOptions {
+export interface TelegramProgressMessagesOptions {
   api: Api;
   redis: Redis;
   prefix: string;
@@ -45,16 +48,16 @@ export interface ProgressMessagesOptions {
   intervalMs?: number;
 }
 
-export class ProgressMessages {
+export class TelegramProgressMessages {
   private readonly pending = new Map<string, Pending>();
   private readonly intervalMs: number;
 
-  constructor(private readonly o: ProgressMessagesOptions) {
+  constructor(private readonly o: TelegramProgressMessagesOptions) {
     this.intervalMs = o.intervalMs ?? EDIT_INTERVAL_MS;
   }
 
   private slotKey(chatId: string) {
-    return redisKeys(this.o.prefix).telegram.editSlot(chatId);
+    return editSlotKey(this.o.prefix, chatId);
   }
   private stateKey(jobId: string) {
     return redisKeys(this.o.prefix).telegram.progress(jobId);

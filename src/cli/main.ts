@@ -1,65 +1,40 @@
 // doc2video on the command line:
-//   doc2video <file.pdf> [--out out.mp4] [--avatar STYLE] [--language xx]
+//   doc2video <file.pdf> [--out out.mp4] [--avatar STYLE] [--layout slides|presenter] [--no-captions] [--language xx]
 //   doc2video check <file.pdf> [--json]      validation only, no paid call, no Redis
 //   doc2video script <file.pdf> [--json]     stops after the script
 // Runs the same queue and worker as the service. With REDIS_URL unset it starts an embedded
 // redis-server under DATA_DIR (.data/) and stops it on exit.
-import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AVATAR_STYLES, ConfigError, loadConfig, secretValues, type AvatarStyle, type Config } from '../config.js';
+import { ConfigError, loadConfig, secretValues, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { JobError } from '../errors.js';
 import { createCoreServices } from '../app/services.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { RedisServerMissingError, startRedisServer } from '../redis/embedded.js';
 import { createCliAdapter } from '../../bots/cli/adapter.js';
+import { outcomeText, submitPdf } from '../../bots/intake.js';
 import type { StepName } from '../../pipeline/job.js';
+import { USAGE, UsageError, parseCliArgs, type CliArgs } from './args.js';
 import { checkPdf } from './check.js';
 import { createTerminalReporter } from './progress.js';
 import { checkTools, missingToolMessage } from '../../pipeline/providers/tools.js';
 
-const USAGE = `Usage:
-  doc2video <file.pdf> [--out out.mp4] [--avatar ${AVATAR_STYLES.join('|')}] [--language xx]
-  doc2video check <file.pdf> [--json]
-  doc2video script <file.pdf> [--json] [--language xx]
-
-With no OPENROUTER_API_KEY / DID_API_KEY set, the offline script writer and renderer are used.`;
-
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string', short: 'o' },
-      avatar: { type: 'string' },
-      language: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help || positionals.length === 0) {
+  const args = parseCliArgs(argv);
+  if (args.help || !args.file) {
     process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+    return args.help ? 0 : 2;
   }
-  let command: 'run' | 'check' | 'script' = 'run';
-  let file = positionals[0]!;
-  if ((file === 'check' || file === 'script') && positionals[1]) {
-    command = file;
-    file = positionals[1];
-  }
+  const { command, file } = args;
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const avatar = values.avatar as AvatarStyle | undefined;
-  if (avatar && !AVATAR_STYLES.includes(avatar)) throw new UsageError(`--avatar must be one of ${AVATAR_STYLES.join(', ')}`);
-  if (values.language && !/^[a-z]{2}$/.test(values.language)) throw new UsageError('--language must be a two-letter code, e.g. ar');
 
   const config = loadConfig();
 
   if (command === 'check') {
     const result = await checkPdf(path.resolve(file), config);
-    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (result.ok)
       process.stdout.write(`ok: ${result.pages} pages, ${result.chars} characters, language ${result.language}\n`);
     else process.stdout.write(`${result.message}\n`);
@@ -68,11 +43,10 @@ async function main(argv: string[]): Promise<number> {
 
   return runThroughQueue(config, {
     file: path.resolve(file),
-    out: path.resolve(values.out ?? `${path.basename(file, path.extname(file))}.mp4`),
+    out: path.resolve(args.out ?? `${path.basename(file, path.extname(file))}.mp4`),
     stopAfter: command === 'script' ? 'script' : undefined,
-    json: values.json ?? false,
-    ...(avatar ? { avatar } : {}),
-    ...(values.language ? { language: values.language } : {}),
+    json: args.json,
+    options: args.options,
   });
 }
 
@@ -84,7 +58,7 @@ function missingTools(config: Config): string[] {
 
 async function runThroughQueue(
   config: Config,
-  o: { file: string; out: string; stopAfter: StepName | undefined; json: boolean; avatar?: AvatarStyle; language?: string },
+  o: { file: string; out: string; stopAfter: StepName | undefined; json: boolean; options: CliArgs['options'] },
 ): Promise<number> {
   const missing = o.stopAfter === 'script' ? [] : missingTools(config);
   if (missing.length > 0) {
@@ -132,24 +106,21 @@ async function runThroughQueue(
 
   try {
     const userKey = `cli:${process.env.USER ?? 'local'}`;
-    const submitted = await services.submitter.submit({
-      dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
-      requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
-      file: { kind: 'path', path: o.file, name: path.basename(o.file) },
-      options: {
-        ...(o.avatar ? { avatarStyle: o.avatar } : {}),
-        ...(o.language ? { language: o.language } : {}),
-        ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}),
+    // The same intake as the chat doors; the CLI knows the file's first bytes instead of a MIME type.
+    const submitted = await submitPdf(
+      { submitter: services.submitter, logger },
+      {
+        dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
+        requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
+        file: { kind: 'path', path: o.file, name: path.basename(o.file) },
+        facts: { name: path.basename(o.file), size: (await stat(o.file)).size, ...((await startsWithPdfHeader(o.file)) ? { fileType: 'pdf' } : {}) },
+        maxBytes: config.limits.maxPdfBytes,
+        options: { ...o.options, ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}) },
       },
-    });
-    if (submitted.status === 'limited') {
-      process.stderr.write(
-        `doc2video: RATE_LIMITED: local limit reached; try again in ${Math.ceil(submitted.retryAfterMs / 60_000)} min.\n`,
-      );
-      return 1;
-    }
-    if (submitted.status === 'busy' || submitted.status === 'refused') {
-      process.stderr.write(`doc2video: ${submitted.error.userMessage()}\n`);
+    );
+    if (submitted.status !== 'accepted') {
+      const limits = { max: config.limits.rateMax, windowSeconds: config.limits.rateWindowSeconds };
+      process.stderr.write(`doc2video: ${outcomeText('en', submitted, limits)}\n`);
       return 1;
     }
     reporter.started(submitted.jobId, services.writer.name, services.renderer.name);
@@ -167,6 +138,17 @@ async function runThroughQueue(
     return 0;
   } finally {
     await stop();
+  }
+}
+
+/** "%PDF-" at the start: what the pipeline checks after the download, checked here before submitting. */
+async function startsWithPdfHeader(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(5), 0, 5, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1') === '%PDF-';
+  } finally {
+    await fh.close();
   }
 }
 

@@ -16,6 +16,8 @@ export interface ErrorReporter {
   /** Report the log events worth an alert (see REPORTED_EVENTS). Returns unsubscribe. */
   attachLogTap(tap: LogEventTap): () => void;
   flush(timeoutMs?: number): Promise<void>;
+  /** Send what is pending, shut the SDK down and forget this reporter (a later initSentry starts anew). */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 /** Log events sent to Sentry: job_failed only with code INTERNAL. */
@@ -34,6 +36,7 @@ const NOOP: ErrorReporter = {
   captureException() {},
   attachLogTap: () => () => {},
   flush: async () => {},
+  close: async () => {},
 };
 
 // Headers that authenticate someone (ours or a platform's) never leave, scrubbed or not.
@@ -122,7 +125,7 @@ export function initSentry(config: Pick<Config, 'sentryDsn' | 'env'>, logger: Lo
     });
   };
 
-  active = {
+  const reporter: ErrorReporter = {
     enabled: true,
     captureException(err, context) {
       Sentry.withScope((scope) => {
@@ -141,13 +144,12 @@ export function initSentry(config: Pick<Config, 'sentryDsn' | 'env'>, logger: Lo
     async flush(timeoutMs = 2000) {
       await Sentry.flush(timeoutMs).catch(() => false);
     },
+    async close(timeoutMs = 2000) {
+      if (active !== reporter) return;
+      active = undefined;
+      await Sentry.close(timeoutMs).catch(() => false);
+    },
   };
+  active = reporter;
   return active;
-}
-
-/** Tests only: forget the process-wide reporter and close the SDK. */
-export async function closeSentryForTests(): Promise<void> {
-  if (!active) return;
-  active = undefined;
-  await Sentry.close(2000).catch(() => false);
 }

@@ -69,7 +69,7 @@ export function redisKeys(prefix: string) {
       /** string: a handled update_id (a redelivered update has no effect). */
       updateSeen: (updateId: number) => `${prefix}:tg:update:${updateId}`,
       /** string: the chat's next allowed message edit (Telegram's edit rate). */
-      editSlot: (chatId: string) => `${prefix}:tg:edit-slot:${chatId}`,
+      editSlot: (chatId: string | number) => `${prefix}:tg:edit-slot:${chatId}`,
       /** hash: a job's progress message (id, last text). */
       progress: (jobId: string) => `${prefix}:tg:progress:${jobId}`,
     },

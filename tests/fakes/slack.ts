@@ -673,7 +673,7 @@ export class FakeSlack {
   private async api(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readAll(req);
     const type = String(req.headers['content-type'] ?? '');
-    let params: Record<string, unknown> = {};
+    let params: Record<string, unknown>;
     if (type.startsWith('application/json')) params = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
     else if (type.startsWith('multipart/form-data')) params = Object.fromEntries(await formFields(raw, type));
     else params = parseQuery(raw.toString('utf8')) as Record<string, unknown>;

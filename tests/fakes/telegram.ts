@@ -350,6 +350,11 @@ export class FakeTelegram extends EventEmitter {
 
   // ---------------------------------------------------------------- what the bot did
 
+  /** A getUpdates long poll is open right now (someone is polling). */
+  isPolled(): boolean {
+    return this.pollWaiter !== undefined;
+  }
+
   /** Updates queued for getUpdates and not yet confirmed by a later offset. */
   pendingUpdateIds(): number[] {
     return this.pendingUpdates.map((u) => Number(u.update_id));

@@ -116,7 +116,7 @@ async function haveQpdf(): Promise<void> {
     await run('qpdf', ['--version']);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('qpdf is not installed: these tests need the Debian package "qpdf" (apt-get install qpdf)');
+      throw new Error('qpdf is not installed: these tests need the Debian package "qpdf" (apt-get install qpdf)', { cause: e });
     }
     throw e;
   }

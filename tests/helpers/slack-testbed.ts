@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { FakeSlack } from '../fakes/slack.js';
+import { corpusPath } from './corpus.js';
 import { createInstantRenderer, type InstantRenderer } from '../fakes/instant-renderer.js';
-import { startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/app.js';
-import { createSlackAdapterFor } from '../../bots/slack/adapter.js';
+import { slackAdapterFor, startSlackFrontDoor, type SlackFrontDoor } from '../../bots/slack/index.js';
 import type { WorkerOptions } from '../../src/worker/worker.js';
 import type { AdmissionGuard } from '../../src/queue/submit.js';
 import type { VideoRenderer } from '../../pipeline/ports.js';
@@ -15,7 +15,7 @@ export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222-testtokenvalue0001';
 export const SLACK_SIGNING_SECRET = 'signing-secret-for-tests-0123456789';
 export const SLACK_APP_TOKEN = 'xapp-1-A0APP00001-3333333333-testapptokenvalue0001';
 
-export const SMALL_PDF = '/work/shared/corpus/py-pdf/crazyones-pdfa.pdf';
+export const SMALL_PDF = corpusPath('py-pdf/crazyones-pdfa.pdf');
 export const smallPdf = (): Buffer => readFileSync(SMALL_PDF);
 
 export interface SlackTestbed {
@@ -58,13 +58,15 @@ export async function startSlackTestbed(opts: {
       SLACK_BOT_TOKEN,
       ...(socket ? { SLACK_APP_TOKEN } : { SLACK_SIGNING_SECRET }),
       SLACK_API_URL: slack.apiUrl,
+      // The fake serves url_private too: trusted with the token here, never by default.
+      SLACK_FILE_HOSTS: new URL(slack.apiUrl).host,
       SCRIPT_PROVIDER: 'local',
       VIDEO_PROVIDER: 'local',
       ...opts.env,
     },
     services: { renderer: opts.renderer ? opts.renderer(renderer) : renderer, ...(opts.guards ? { guards: opts.guards } : {}) },
     // The worker's adapter has its own WebClient, as in the worker process.
-    adapters: (services) => ({ slack: createSlackAdapterFor(services) }),
+    adapters: (services) => ({ slack: slackAdapterFor(services) }),
     mount: async (services, http) => {
       door = await startSlackFrontDoor(services, http);
     },

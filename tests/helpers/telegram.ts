@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
+import { corpusPath } from './corpus.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
 import type { RenderRequest, VideoRenderer } from '../../pipeline/ports.js';
@@ -16,8 +17,7 @@ import type { AdmissionGuard } from '../../src/queue/submit.js';
 import { startTelegramFrontDoor, telegramAdapterFor, type TelegramFrontDoor } from '../../bots/telegram/index.js';
 import type { TelegramAdapter, TelegramAdapterOptions } from '../../bots/telegram/adapter.js';
 
-export const CORPUS = '/work/shared/corpus/py-pdf';
-export const corpus = (name: string) => readFile(path.join(CORPUS, name));
+export const corpus = (name: string) => readFile(corpusPath(path.join('py-pdf', name)));
 
 /** A 1-second H.264/AAC MP4 of a few KB, made once per machine with ffmpeg. */
 export async function tinyMp4(): Promise<Buffer> {

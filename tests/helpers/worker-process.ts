@@ -5,7 +5,7 @@ import { createCoreServices } from '../../src/app/services.js';
 import { startVideoWorker } from '../../src/worker/worker.js';
 import { boot, onShutdown, requireRedisUrl } from '../../src/main/boot.js';
 import { chatAdapters } from '../../bots/index.js';
-import { createTestAdapter } from '../../bots/test/adapter.js';
+import { createTestAdapter } from './test-adapter.js';
 
 const { config, logger } = boot('worker');
 const redisUrl = requireRedisUrl('worker', config);

@@ -9,7 +9,7 @@ import { BudgetGuard, type BudgetSettings } from '../../src/ops/budget.js';
 import { CostLedger } from '../../src/ops/costs.js';
 import { JobError } from '../../src/errors.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { createTestAdapter } from '../../bots/test/adapter.js';
+import { createTestAdapter } from '../helpers/test-adapter.js';
 import { countingRenderer, countingScriptWriter, paidCalls } from '../fakes/counting-providers.js';
 import type { SubmitOutcome, SubmitRequest } from '../../src/queue/submit.js';
 import type { CallContext } from '../../pipeline/ports.js';

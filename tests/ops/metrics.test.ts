@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { startFakeOpenRouter, type FakeOpenRouter } from '../fakes/openrouter.js';
 import { startFakeDid, type FakeDid } from '../fakes/did.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { createTestAdapter } from '../../bots/test/adapter.js';
+import { createTestAdapter } from '../helpers/test-adapter.js';
 import { createOps, type Ops } from '../../src/ops/wiring.js';
 import { LogEventTap } from '../../src/ops/log-events.js';
 import { MetricsSnapshots, RenderTracker, createOpsMetrics, renderMetrics } from '../../src/ops/metrics.js';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, makeScrubber } from '../../src/logger.js';
 import { LogEventTap } from '../../src/ops/log-events.js';
-import { closeSentryForTests, initSentry, scrubSentryEvent } from '../../src/ops/sentry.js';
+import { initSentry, scrubSentryEvent, type ErrorReporter } from '../../src/ops/sentry.js';
 import { waitFor } from '../helpers/harness.js';
 
 const OPENROUTER_KEY = 'sk-or-v1-0123456789abcdef-secret';
@@ -37,8 +37,10 @@ describe('scrubSentryEvent', () => {
 
 describe('initSentry', () => {
   let server: Server | undefined;
+  let enabled: ErrorReporter | undefined;
   afterAll(async () => {
-    await closeSentryForTests();
+    // The SDK is process-wide: shut it down so no other test file inherits it.
+    await enabled?.close();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
 
@@ -67,6 +69,7 @@ describe('initSentry', () => {
     const port = (server.address() as AddressInfo).port;
     const config = loadConfig({ SENTRY_DSN: `http://abcdef0123456789@127.0.0.1:${port}/42`, OPENROUTER_API_KEY: OPENROUTER_KEY });
     const reporter = initSentry(config, createLogger({ level: 'silent' }));
+    enabled = reporter;
     expect(reporter.enabled).toBe(true);
 
     const tap = new LogEventTap();

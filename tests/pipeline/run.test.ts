@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startFakeOpenRouter, type FakeOpenRouter } from '../fakes/openrouter.js';
 import { startFakeDid, type FakeDid } from '../fakes/did.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
-import { createTestAdapter, type TestEvent } from '../../bots/test/adapter.js';
+import { createTestAdapter, type TestEvent } from '../helpers/test-adapter.js';
 import type { FileRef } from '../../pipeline/job.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');

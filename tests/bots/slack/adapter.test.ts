@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { FakeSlack } from '../../fakes/slack.js';
 import { captureLogs, waitFor } from '../../helpers/harness.js';
+import { corpusPath } from '../../helpers/corpus.js';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
 import { createSlackAdapter, SLACK_MAX_UPLOAD_BYTES } from '../../../bots/slack/adapter.js';
-import { createSlackWebClient } from '../../../bots/slack/client.js';
+import { createSlackWebClient } from '../../../bots/slack/api.js';
 import { tokenHostAllowed } from '../../../bots/slack/files.js';
-import { ProgressMessages } from '../../../bots/slack/progress-message.js';
+import { SlackProgressMessages } from '../../../bots/slack/progress.js';
 import { ChatUnavailableError, type AdapterContext, type ChatAdapter } from '../../../pipeline/ports.js';
 import { JobError } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config.js';
@@ -36,7 +37,8 @@ async function foreignHost(): Promise<{ url: string; hits: Array<{ path: string;
 }
 
 describe('tokenHostAllowed', () => {
-  const api = 'http://127.0.0.1:4000/api/';
+  // SLACK_FILE_HOSTS as a test sets it for its fake.
+  const hosts = ['127.0.0.1:4000'];
   it.each([
     ['https://files.slack.com/files-pri/T1-F1/download/a.pdf', true],
     ['http://127.0.0.1:4000/files-pri/T1-F1/a.pdf', true],
@@ -47,7 +49,14 @@ describe('tokenHostAllowed', () => {
     ['http://127.0.0.1:4001/files-pri/a.pdf', false],
     ['http://localhost:4000/files-pri/a.pdf', false],
   ])('%s -> %s', (url, allowed) => {
-    expect(tokenHostAllowed(new URL(url), api)).toBe(allowed);
+    expect(tokenHostAllowed(new URL(url), hosts)).toBe(allowed);
+  });
+
+  it('by default only files.slack.com gets the token, whatever SLACK_API_URL points at', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL: 'http://127.0.0.1:4000/api' });
+    expect(config.slack.fileHosts).toEqual([]);
+    expect(tokenHostAllowed(new URL('http://127.0.0.1:4000/files-pri/T1-F1/a.pdf'), config.slack.fileHosts)).toBe(false);
+    expect(tokenHostAllowed(new URL('https://files.slack.com/files-pri/T1-F1/a.pdf'), config.slack.fileHosts)).toBe(true);
   });
 });
 
@@ -69,8 +78,8 @@ describe('Slack adapter', () => {
     adapter = createSlackAdapter({
       client: createSlackWebClient(config, logger),
       botToken: SLACK_BOT_TOKEN,
-      apiUrl: config.slack.apiUrl,
-      messages: new ProgressMessages(redis, prefix, 3600),
+      fileHosts: [new URL(slack.apiUrl).host],
+      messages: new SlackProgressMessages(redis, prefix, 3600),
       logger,
     });
   });
@@ -148,8 +157,8 @@ describe('Slack adapter', () => {
     const wrong = createSlackAdapter({
       client: createSlackWebClient(config, logger),
       botToken: 'xoxb-wrong-token-000000',
-      apiUrl: config.slack.apiUrl,
-      messages: new ProgressMessages(redis, prefix, 3600),
+      fileHosts: [new URL(slack.apiUrl).host],
+      messages: new SlackProgressMessages(redis, prefix, 3600),
       logger,
     });
     const err = await wrong.openFile(context(slackRef(f), slack.im(user)), 10 * 1024 * 1024).catch((e: unknown) => e);
@@ -219,7 +228,7 @@ describe('Slack adapter', () => {
 
     slack.failNext('files.completeUploadExternal', { error: 'token_revoked' });
     const up = await adapter
-      .deliverVideo(ctx, { path: '/work/shared/corpus/py-pdf/minimal-document.pdf', bytes: 10, fileName: 'v.mp4', title: 'v' })
+      .deliverVideo(ctx, { path: corpusPath('py-pdf/minimal-document.pdf'), bytes: 10, fileName: 'v.mp4', title: 'v' })
       .catch((e: unknown) => e);
     expect(up).toBeInstanceOf(ChatUnavailableError);
   });
@@ -228,7 +237,7 @@ describe('Slack adapter', () => {
     const dm = slack.im(user);
     const m = slack.userMessage(dm, user, '');
     const ctx = context({ kind: 'slack', fileId: 'F0V' }, dm, m.ts);
-    const video = { path: '/work/shared/corpus/py-pdf/minimal-document.pdf', bytes: 10, fileName: 'talk.mp4', title: 'Talk', durationSeconds: 75 };
+    const video = { path: corpusPath('py-pdf/minimal-document.pdf'), bytes: 10, fileName: 'talk.mp4', title: 'Talk', durationSeconds: 75 };
     expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     const ups = slack.completedUploads().filter((u) => u.thread_ts === m.ts);
@@ -254,6 +263,25 @@ describe('Slack adapter', () => {
     const replies = slack.thread(dm, m.ts).filter((x) => x.bot);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toContain('https://videos.example/huge.mp4');
+  });
+
+  it('posts the link once, even when the deliver step runs again (the job records it)', async () => {
+    const dm = slack.im(user);
+    const m = slack.userMessage(dm, user, '');
+    const ctx = context({ kind: 'slack', fileId: 'F0R' }, dm, m.ts);
+    const video = {
+      path: '/nonexistent.mp4',
+      bytes: SLACK_MAX_UPLOAD_BYTES + 1,
+      fileName: 'huge.mp4',
+      title: 'Huge',
+      linkUrl: 'https://videos.example/again.mp4',
+    };
+    expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'link' });
+    expect(ctx.data.chat).toMatchObject({ slackVideoAs: 'link' });
+    // The retried step: a new attempt reads the job's chat state back.
+    expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'link' });
+    const links = slack.thread(dm, m.ts).filter((x) => x.bot && x.text?.includes('https://videos.example/again.mp4'));
+    expect(links).toHaveLength(1);
   });
 
   it('posts a failure in the thread with its code', async () => {

@@ -88,6 +88,31 @@ describe('Slack /doc2video form', () => {
     await finished(t, jobId);
   });
 
+  it('offers the layout and captions, the configured defaults preselected, and carries the choice into the job', async () => {
+    const user = t.slack.addUser('U0ERIN0001', 'en-US');
+    const channel = t.slack.addChannel('styles');
+    const opened = await openForm(t, user, channel);
+    const blocks = opened.view.blocks as Block[];
+    const byId = (id: string) => blocks.find((b) => b.block_id === id)!;
+    const values = (id: string) => (byId(id).element!.options as Array<{ value: string }>).map((o) => o.value);
+    const initial = (id: string) => (byId(id).element!.initial_option as { value: string }).value;
+    expect(values('layout')).toEqual(['slides', 'presenter']);
+    expect(values('captions')).toEqual(['on', 'off']);
+    expect([initial('layout'), initial('captions')]).toEqual(['slides', 'on']);
+
+    const f = t.slack.addFile({ name: 'crazyones.pdf', bytes: smallPdf(), user });
+    const form = {
+      ...formValues(t.slack, f, 'professional'),
+      layout: { layout: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'p' }, value: 'presenter' } } },
+      captions: { captions: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'off' }, value: 'off' } } },
+    };
+    await t.slack.submitView(t.url, user, opened, form);
+    const jobId = jobIdFor(`slack:${t.slack.teamId}:${f.id}`);
+    const job = await t.h.services.queue.getJob(jobId);
+    expect(job?.data.options).toEqual({ avatarStyle: 'professional', layout: 'presenter', captions: false });
+    await finished(t, jobId);
+  });
+
   it('keeps the form open with NOT_A_PDF under the file field for another file type, and makes no job', async () => {
     const user = t.slack.addUser('U0CAROL001', 'en-US');
     const channel = t.slack.addChannel('random');

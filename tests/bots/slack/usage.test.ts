@@ -63,11 +63,12 @@ const looksLikeReport = (s: string) => /Usage for|Cost:|التكلفة|\$4\.20|U
 
 describe('Slack /doc2video usage for admins', () => {
   it("answers an admin (by user id) ephemerally with today's report: the job, its cost and its user", async () => {
-    const answer = await command(ADMIN, 'usage');
+    // The job's own day, not "today": the test must not depend on when it runs (midnight UTC).
+    const answer = await command(ADMIN, `usage ${report.day}`);
     expect(answer.response_type).toBe('ephemeral');
     const text = String(answer.text);
     expect(text).toBe(formatUsage(report, 'en'));
-    expect(text.split('\n')[0]).toBe(`Usage for ${utcDay()} (UTC)`);
+    expect(text.split('\n')[0]).toBe(`Usage for ${report.day} (UTC)`);
     expect(text).toContain('Jobs: 1 finished — 1 completed, 0 failed, 0 cancelled');
     expect(text).toContain('Cost: $4.20 (script $0.00, video $4.20)');
     expect(text).toContain(`1. slack:${TEAM}:${ALICE} — $4.20, 1 job`);
@@ -75,8 +76,15 @@ describe('Slack /doc2video usage for admins', () => {
     expect(t.slack.botMessages(t.slack.im(ADMIN))).toEqual([]);
   });
 
+  it('without a day it reports today (UTC)', async () => {
+    const before = utcDay();
+    const answer = await command(ADMIN, 'usage');
+    const after = utcDay();
+    expect([`Usage for ${before} (UTC)`, `Usage for ${after} (UTC)`]).toContain(String(answer.text).split('\n')[0]);
+  });
+
   it('answers in Arabic for an Arabic-speaking admin listed as team:user', async () => {
-    const answer = await command(ADMIN_AR, 'usage');
+    const answer = await command(ADMIN_AR, `usage ${report.day}`);
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toBe(formatUsage(report, 'ar'));
     expect(answer.text).toContain('المهام: 1 منتهية — 1 مكتملة');
@@ -87,7 +95,7 @@ describe('Slack /doc2video usage for admins', () => {
     const old = String((await command(ADMIN, 'usage 2020-01-01')).text);
     expect(old.split('\n').slice(0, 2)).toEqual(['Usage for 2020-01-01 (UTC)', 'Jobs: 0 finished — 0 completed, 0 failed, 0 cancelled']);
     expect(old).not.toContain(ALICE);
-    expect((await command(ADMIN, `USAGE ${utcDay()}`)).text).toBe(formatUsage(report, 'en'));
+    expect((await command(ADMIN, `USAGE ${report.day}`)).text).toBe(formatUsage(report, 'en'));
     expect((await command(ADMIN, 'usage 2025-13-01')).text).toBe(usageHintText('en', '/doc2video usage'));
   });
 
@@ -103,7 +111,7 @@ describe('Slack /doc2video usage for everyone else', () => {
     for (const user of [ALICE, BOB, IMPOSTOR]) {
       const help = await command(user, 'what?');
       const usage = await command(user, 'usage');
-      const dated = await command(user, `usage ${utcDay()}`);
+      const dated = await command(user, `usage ${report.day}`);
       expect(usage.response_type).toBe('ephemeral');
       expect(usage.text).toBe(help.text);
       expect(dated.text).toBe(help.text);

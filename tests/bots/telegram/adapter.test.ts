@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vi
 import { ChatUnavailableError, type AdapterContext } from '../../../pipeline/ports.js';
 import { createTelegramApi } from '../../../bots/telegram/api.js';
 import { createTelegramAdapter, type TelegramAdapter } from '../../../bots/telegram/adapter.js';
+import { editSlotKey } from '../../../bots/telegram/progress.js';
+import { waitFor } from '../../helpers/harness.js';
 import { doneText, failedProgressText, linkInsteadText } from '../../../bots/texts.js';
 import { JobError, describeError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/logger.js';
@@ -86,6 +88,11 @@ function context(chat: FakeChat, file: FileRef, replyTo?: number, locale = 'en')
       data.chat = { ...data.chat, ...patch };
     },
   };
+}
+
+/** Wait until the chat's edit window (a Redis key with a TTL) has closed, instead of sleeping past it. */
+async function editWindowOpen(chatId: number): Promise<void> {
+  await waitFor(async () => (await redis.exists(editSlotKey(prefix, chatId))) === 0, 'the edit window to open', 5_000);
 }
 
 function newChat() {
@@ -260,7 +267,7 @@ describe('progress', () => {
     expect(m.history[1]!.at - m.history[0]!.at).toBeGreaterThanOrEqual(750);
 
     // The window is open again (wait it out): the next step is shown at once.
-    await new Promise((r) => setTimeout(r, 850));
+    await editWindowOpen(chat.id);
     await a.progress(ctx, stepUpdate('render', 4));
     expect(fake.message(chat.id, m.message_id)!.text).toBe('▰▰▰▰▱▱ Starting the video…');
     expect(fake.callsOf('editMessageText').filter((c) => String(c.params.chat_id) === String(chat.id)).every((c) => c.status === 200)).toBe(true);
@@ -272,7 +279,7 @@ describe('progress', () => {
     const one = context(chat, { kind: 'telegram', fileId: 'x' });
     const two = context(chat, { kind: 'telegram', fileId: 'y' });
     await a.progress(one, stepUpdate('fetch', 1));
-    await new Promise((r) => setTimeout(r, 850));
+    await editWindowOpen(chat.id);
     await a.progress(two, stepUpdate('fetch', 1)); // a send (opens the window)
     await a.progress(one, stepUpdate('extract', 2)); // must wait for the window
     await fake.waitUntil(() => fake.botMessages(chat.id)[0]!.history.length === 2, 'the first job edit');
@@ -287,7 +294,7 @@ describe('progress', () => {
     await a.progress(ctx, stepUpdate('fetch', 1));
     // Our memory of the text is gone (e.g. expired), the message still shows it.
     for (const key of await redis.keys(`${prefix}:tg:progress:*`)) await redis.hdel(key, 'text');
-    await new Promise((r) => setTimeout(r, 350));
+    await editWindowOpen(chat.id);
     await expect(a.progress(ctx, stepUpdate('fetch', 1))).resolves.toBeUndefined();
     const last = fake.callsOf('editMessageText').at(-1)!;
     expect(last.status).toBe(400);
@@ -372,6 +379,6 @@ describe('deliverVideo and fail', () => {
     await a.progress(ctx, stepUpdate('extract', 2));
     await a.fail(ctx, new JobError('PDF_ENCRYPTED'));
     const texts = fake.botMessages(chat.id).map((m) => m.text);
-    expect(texts).toEqual([failedProgressText('en', 'PDF_ENCRYPTED'), describeError('PDF_ENCRYPTED', 'en')]);
+    expect(texts).toEqual([failedProgressText('en', 'PDF_ENCRYPTED'), `❌ ${describeError('PDF_ENCRYPTED', 'en')}`]);
   });
 });

@@ -91,9 +91,15 @@ describe('Telegram long polling', () => {
     await rig.door!.stop();
     const after = fake.callsOf('getUpdates').length;
     const { u, chat } = newUser();
-    await fake.send(fake.textUpdate({ from: u, chat, text: '/help' }));
-    await new Promise((r) => setTimeout(r, 500));
-    expect(fake.textsTo(chat.id)).toEqual([]);
+    const update = fake.textUpdate({ from: u, chat, text: '/help' });
+    await fake.send(update);
+    // The long poll that was open at stop() (abandoned by the runner, still held by the fake) is
+    // answered by this update; wait for that instead of sleeping. A running poller would confirm
+    // the update with its next offset and answer /help; a stopped one leaves it pending.
+    await fake.waitUntil(() => !fake.isPolled() || undefined, 'the abandoned long poll to be answered');
     expect(fake.callsOf('getUpdates').length).toBeLessThanOrEqual(after + 1);
+    expect(fake.isPolled()).toBe(false);
+    expect(fake.pendingUpdateIds()).toContain(update.update_id);
+    expect(fake.textsTo(chat.id)).toEqual([]);
   });
 });

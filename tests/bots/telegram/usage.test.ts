@@ -63,20 +63,29 @@ const looksLikeReport = (t: string) => /Usage for|Cost:|التكلفة|tg:8201/.
 describe('Telegram /usage for admins', () => {
   it("answers an admin with today's report: the job, its cost and its user", async () => {
     const { u } = privateUser(ADMIN);
-    const answers = await say(u, '/usage');
+    // The job's own day, not "today": the test must not depend on when it runs (midnight UTC).
+    const answers = await say(u, `/usage ${report.day}`);
     expect(answers).toHaveLength(1);
     const text = answers[0]!;
     expect(text).toBe(formatUsage(report, 'en'));
-    expect(text.split('\n')[0]).toBe(`Usage for ${utcDay()} (UTC)`);
+    expect(text.split('\n')[0]).toBe(`Usage for ${report.day} (UTC)`);
     expect(text).toContain('Jobs: 1 finished — 1 completed, 0 failed, 0 cancelled');
     expect(text).toContain('Cost: $0.10 (script $0.00, video $0.10)');
     expect(text).toContain(`1. tg:${WORKER_USER} — $0.10, 1 job`);
     expect(rig.h.logs.events('usage_report_shown').some((e) => e.userId === ADMIN)).toBe(true);
   });
 
+  it('without a day it reports today (UTC)', async () => {
+    const { u } = privateUser(ADMIN);
+    const before = utcDay();
+    const [text] = await say(u, '/usage');
+    const after = utcDay();
+    expect([`Usage for ${before} (UTC)`, `Usage for ${after} (UTC)`]).toContain(text!.split('\n')[0]);
+  });
+
   it('answers in Arabic for an Arabic-speaking admin listed as tg:<id>', async () => {
     const { u } = privateUser(ADMIN_AR, 'ar');
-    const [text] = await say(u, '/usage');
+    const [text] = await say(u, `/usage ${report.day}`);
     expect(text).toBe(formatUsage(report, 'ar'));
     expect(text).toContain('المهام: 1 منتهية — 1 مكتملة');
     expect(text).toContain('التكلفة: $0.10');
@@ -99,7 +108,7 @@ describe('Telegram /usage for everyone else', () => {
       const unknown = await say(u, '/frobnicate');
       expect(unknown).toEqual([sendPdfHintText(lang, 'private')]);
       const usage = await say(u, '/usage');
-      const dated = await say(u, `/usage ${utcDay()}`);
+      const dated = await say(u, `/usage ${report.day}`);
       expect(usage).toEqual(unknown);
       expect(dated).toEqual(unknown);
       expect(rig.fake.textsTo(u.id).some(looksLikeReport)).toBe(false);

@@ -8,7 +8,7 @@ import { startFakeDid, type FakeDid } from '../../fakes/did.js';
 import { didRendererFor } from '../../helpers/did-renderer.js';
 import { deliverStep } from '../../../pipeline/steps/deliver.js';
 import { adapterContext } from '../../../pipeline/run.js';
-import { createTestAdapter } from '../../../bots/test/adapter.js';
+import { createTestAdapter } from '../../helpers/test-adapter.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { jobData, memoryJob } from '../../helpers/memory-job.js';
 

@@ -7,7 +7,7 @@ import { startFakeOpenRouter, type FakeOpenRouter } from '../../fakes/openrouter
 import { startFakeDid, type FakeDid } from '../../fakes/did.js';
 import { startHarness, waitFor, type Harness } from '../../helpers/harness.js';
 import { startWorkerProcess, type ProcessHandle } from '../../helpers/processes.js';
-import { testEventsKey, type TestEvent } from '../../../bots/test/adapter.js';
+import { testEventsKey, type TestEvent } from '../../helpers/test-adapter.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../../examples/the-water-cycle.pdf');
 const USERS = 6;

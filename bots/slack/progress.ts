@@ -16,7 +16,7 @@ const PENDING = 'pending';
  */
 const CLAIM_TTL_SECONDS = 120;
 
-export class ProgressMessages {
+export class SlackProgressMessages {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

@@ -1,5 +1,7 @@
 // A chat adapter for tests and the chaos harness: every call is recorded in a Redis list, so a
 // test can see what a worker in another process "sent". It reads PDFs from a path or a URL.
+// It registers the `test` platform for the tests' type-check only: the production build
+// (tsconfig.json) does not include tests/, so its Platform stays telegram | slack | cli.
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +11,12 @@ import { request } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../../pipeline/ports.js';
 import { redisKeys } from '../../src/redis/keys.js';
+
+declare module '../../pipeline/job.js' {
+  interface Platforms {
+    test: true;
+  }
+}
 
 export type TestEvent = { at: number; pid: number } & (
   | { type: 'acknowledge'; jobId: string; position: number }

@@ -1,0 +1,134 @@
+// The one intake every chat front door uses: a platform hands over "this user sent this file",
+// and submitPdf checks what can be checked from the metadata (a PDF? within the size limit?),
+// adds the user's remembered choices, submits the job and says what became of it. The platforms
+// differ only in how they build the Requester and the FileRef, and in how they answer.
+import { JobError, formatBytes, isJobError, type Locale } from '../src/errors.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/logger.js';
+import type { JobRecords } from '../src/jobs/records.js';
+import type { UserPreferences } from '../src/jobs/preferences.js';
+import type { CancelOutcome } from '../src/queue/cancel.js';
+import type { SubmitOutcome, SubmitRequest } from '../src/queue/submit.js';
+import type { FileRef, JobOptions, Requester } from '../pipeline/job.js';
+import type { UsageSource } from './usage.js';
+import { acceptedText, duplicateText, rateLimitedText, stripFormatChars, type StyleChoice } from './texts.js';
+
+/** What intake needs from the runtime (a narrow slice of the services). */
+export interface IntakeDeps {
+  submitter: { submit(request: SubmitRequest): Promise<SubmitOutcome> };
+  /** The user's remembered choices (avatar, layout, captions); absent on doors without them. */
+  preferences?: Pick<UserPreferences, 'getOptions'>;
+  logger: Logger;
+}
+
+/** What every chat front door needs from the runtime; each door adds its platform's parts. */
+export interface FrontDoorDeps extends IntakeDeps {
+  preferences: UserPreferences;
+  records: Pick<JobRecords, 'listForUser'>;
+  cancel(jobId: string, userKey: string): Promise<CancelOutcome>;
+  redis: Redis;
+  /** The Redis key prefix of this deployment (the queue's). */
+  prefix: string;
+  limits: { max: number; windowSeconds: number; maxActive: number; maxPdfBytes: number };
+  /** The admin usage report: where the day sums are (bots/usage.ts). */
+  usage: UsageSource;
+  /** VIDEO_LAYOUT / VIDEO_CAPTIONS: what a user gets who chose nothing. */
+  videoDefaults: StyleChoice;
+}
+
+/** What the platform knows about the file before downloading anything. */
+export interface FileFacts {
+  name?: string | null;
+  mimeType?: string | null;
+  /** Slack's own file type ("pdf"). */
+  fileType?: string | null;
+  size?: number;
+  /** A title the platform gives the file (Slack); the file name otherwise. */
+  title?: string | null;
+}
+
+export interface PdfRequest {
+  dedupeKey: string;
+  requester: Requester;
+  file: FileRef;
+  facts: FileFacts;
+  /** The largest PDF this door can fetch. */
+  maxBytes: number;
+  /** Choices made with this request (a form's fields); they win over remembered ones. */
+  options?: JobOptions;
+}
+
+/** Every answer intake can give. `refused` carries the reason; other statuses come from submit. */
+export type IntakeOutcome = SubmitOutcome;
+
+export function looksLikePdf(f: FileFacts): boolean {
+  // Any of these saying PDF is enough here; the %PDF- header check after download has the last word.
+  return f.fileType === 'pdf' || f.mimeType?.toLowerCase() === 'application/pdf' || /\.pdf$/i.test(f.name ?? '');
+}
+
+/** The title a job is listed under in /status, from the file's title or name. */
+export function titleOf(f: Pick<FileFacts, 'name' | 'title'>): string | undefined {
+  const t = stripFormatChars(f.title || f.name || '')
+    .replace(/\.pdf$/i, '')
+    .trim();
+  return t ? t.slice(0, 120) : undefined;
+}
+
+/** The checks that need no download: a PDF, within the size limit. */
+export function precheck(f: FileFacts, maxBytes: number): JobError | undefined {
+  if (!looksLikePdf(f)) return new JobError('NOT_A_PDF', `${f.fileType ?? f.mimeType ?? 'unknown'} file`);
+  if (f.size !== undefined && f.size > maxBytes) {
+    return new JobError('PDF_TOO_LARGE', `${f.size} bytes`, { vars: { limit: formatBytes(maxBytes) } });
+  }
+  return undefined;
+}
+
+/**
+ * Check, then submit. Resolves with the outcome; throws only when the job could not be stored
+ * (Redis down): the front door then lets its platform redeliver, or retries itself.
+ */
+export async function submitPdf(deps: IntakeDeps, req: PdfRequest): Promise<IntakeOutcome> {
+  const refused = precheck(req.facts, req.maxBytes);
+  if (refused) {
+    deps.logger.info(
+      { event: 'pdf_refused', platform: req.requester.platform, code: refused.code, bytes: req.facts.size },
+      'file refused before download',
+    );
+    return { status: 'refused', error: refused };
+  }
+  const remembered = (await deps.preferences?.getOptions(req.requester.userKey)) ?? {};
+  const title = titleOf(req.facts);
+  try {
+    return await deps.submitter.submit({
+      dedupeKey: req.dedupeKey,
+      requester: req.requester,
+      file: req.file,
+      options: { ...remembered, ...req.options },
+      ...(title ? { title } : {}),
+    });
+  } catch (err) {
+    // An admission guard's refusal (BUDGET_EXCEEDED) is an answer; anything else is a failure.
+    if (isJobError(err)) return { status: 'refused', error: err };
+    throw err;
+  }
+}
+
+export interface OutcomeLimits {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The words for an outcome: one switch for every door. */
+export function outcomeText(locale: Locale, outcome: IntakeOutcome, limits: OutcomeLimits): string {
+  switch (outcome.status) {
+    case 'accepted':
+      return acceptedText(locale, outcome.jobId, outcome.position);
+    case 'duplicate':
+      return duplicateText(locale, outcome.jobId);
+    case 'limited':
+      return rateLimitedText(locale, limits, outcome.retryAfterMs);
+    case 'busy':
+    case 'refused':
+      return outcome.error.userMessage(locale);
+  }
+}
