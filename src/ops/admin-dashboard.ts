@@ -10,6 +10,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Logger } from '../logger.js';
+import { redisKeys } from '../redis/keys.js';
 import type { HttpServer } from '../http/server.js';
 import type { VideoQueue } from '../queue/video-queue.js';
 
@@ -55,7 +56,7 @@ export class LoginThrottle {
   ) {}
 
   private key(ip: string): string {
-    return `${this.prefix}:admin:login-failures:${loginClientKey(ip)}`;
+    return redisKeys(this.prefix).adminLoginFailures(loginClientKey(ip));
   }
 
   /** Milliseconds until this IP may try again, or 0 when it may try now. */

@@ -64,6 +64,9 @@ export function redisKeys(prefix: string) {
       metricsSnapshot: (instance: string) => `${prefix}:ops:metrics:${instance}`,
     },
 
+    /** string: failed dashboard logins of one client (IP or /64), counted in a fixed window. */
+    adminLoginFailures: (client: string) => `${prefix}:admin:login-failures:${client}`,
+
     // ---- front doors ---------------------------------------------------------------------------
     telegram: {
       /** string: a handled update_id (a redelivered update has no effect). */
