@@ -6,7 +6,7 @@ import { FakeTelegram } from '../fakes/telegram.js';
 import { FakeSlack } from '../fakes/slack.js';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from './slack-testbed.js';
 import { startTelegramFrontDoor } from '../../bots/telegram/index.js';
-import { startSlackFrontDoor } from '../../bots/slack/app.js';
+import { startSlackFrontDoor } from '../../bots/slack/index.js';
 
 export const WEB_SECRETS = {
   telegram: 'wh_secret-Web_0123456789',

@@ -6,7 +6,7 @@ import { slackSignature } from '../../fakes/slack.js';
 import { SLACK_SIGNING_SECRET, smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
 import { jobIdFor } from '../../../src/queue/video-queue.js';
 import { readFileSync } from 'node:fs';
-import { SLACK_EVENTS_PATH } from '../../../bots/slack/app.js';
+import { SLACK_EVENTS_PATH } from '../../../bots/slack/index.js';
 
 describe('Slack front door: request signatures', () => {
   let t: SlackTestbed;

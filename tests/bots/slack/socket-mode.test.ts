@@ -8,7 +8,7 @@ import { waitFor } from '../../helpers/harness.js';
 import { SLACK_APP_TOKEN, smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
 import { jobIdFor } from '../../../src/queue/video-queue.js';
 import { doneText } from '../../../bots/texts.js';
-import { SLACK_EVENTS_PATH } from '../../../bots/slack/app.js';
+import { SLACK_EVENTS_PATH } from '../../../bots/slack/index.js';
 import type { AdmissionGuard } from '../../../src/queue/submit.js';
 
 describe('Slack front door in Socket Mode', () => {
