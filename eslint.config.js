@@ -20,6 +20,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-control-regex': 'off',
+      // A variable a closure reads before its one assignment (a test's late-bound handle) stays let.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

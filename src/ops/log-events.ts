@@ -50,11 +50,11 @@ export class LogEventTap {
 
   /** A pino destination that writes to `inner` and feeds the tap. */
   destination(inner: DestinationStream): DestinationStream {
-    const self = this;
+    const feed = (msg: string) => this.write(msg);
     const wrapped = {
       write(msg: string) {
         inner.write(msg);
-        self.write(msg);
+        feed(msg);
       },
     } as DestinationStream & { flushSync?: () => void; flush?: (cb?: (err?: Error) => void) => void; end?: () => void };
     // pino.final / logger.flush() reach for these on the real stream.

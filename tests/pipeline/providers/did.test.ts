@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { JobError } from '../../../src/errors.js';
