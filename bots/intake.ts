@@ -58,8 +58,8 @@ export interface PdfRequest {
   options?: JobOptions;
 }
 
-/** Every answer intake can give. `refused` carries the reason; other statuses come from submit. */
-export type IntakeOutcome = SubmitOutcome;
+/** Every answer intake can give: submit's, and `refused` for what intake itself turns away. */
+export type IntakeOutcome = SubmitOutcome | { status: 'refused'; error: JobError };
 
 export function looksLikePdf(f: FileFacts): boolean {
   // Any of these saying PDF is enough here; the %PDF- header check after download has the last word.
@@ -118,17 +118,27 @@ export interface OutcomeLimits {
   windowSeconds: number;
 }
 
-/** The words for an outcome: one switch for every door. */
+/**
+ * The words for an outcome: one switch for every door. An outcome this version does not know
+ * (submit may grow new ones) is answered with its error when it carries one, or as "busy".
+ */
 export function outcomeText(locale: Locale, outcome: IntakeOutcome, limits: OutcomeLimits): string {
-  switch (outcome.status) {
-    case 'accepted':
-      return acceptedText(locale, outcome.jobId, outcome.position);
+  const o = outcome as IntakeOutcome | { status: string; error?: unknown };
+  switch (o.status) {
+    case 'accepted': {
+      const a = o as Extract<IntakeOutcome, { status: 'accepted' }>;
+      return acceptedText(locale, a.jobId, a.position);
+    }
     case 'duplicate':
-      return duplicateText(locale, outcome.jobId);
+      return duplicateText(locale, (o as Extract<IntakeOutcome, { status: 'duplicate' }>).jobId);
     case 'limited':
-      return rateLimitedText(locale, limits, outcome.retryAfterMs);
+      return rateLimitedText(locale, limits, (o as Extract<IntakeOutcome, { status: 'limited' }>).retryAfterMs);
+    // SERVICE_BUSY; BUDGET_EXCEEDED, NOT_ALLOWED, NOT_A_PDF, PDF_TOO_LARGE: nothing was stored.
     case 'busy':
     case 'refused':
-      return outcome.error.userMessage(locale);
+    default: {
+      const error = (o as { error?: unknown }).error;
+      return isJobError(error) ? error.userMessage(locale) : new JobError('SERVICE_BUSY').userMessage(locale);
+    }
   }
 }

@@ -77,9 +77,7 @@ export class TelegramProgressMessages {
     const messageId = chat.progressMessageId ?? (saved.mid ? Number(saved.mid) : undefined);
 
     if (messageId === undefined) {
-      const msg = await this.send(() =>
-        this.o.api.sendMessage(chatId, text, replyParams(ctx.data.requester)),
-      );
+      const msg = await this.send(() => this.o.api.sendMessage(chatId, text, replyParams(ctx.data.requester)));
       // A new message opens the chat's edit window as an edit would.
       await this.o.redis.set(this.slotKey(chatId), '1', 'PX', this.intervalMs);
       await this.remember(ctx.jobId, { mid: String(msg.message_id), text });
@@ -205,7 +203,10 @@ export class TelegramProgressMessages {
       await this.edit(jobId, p.chatId, p.messageId, p.text, false);
     } catch (err) {
       this.pending.delete(jobId);
-      this.o.logger.warn({ event: 'telegram_edit_failed', jobId, err: describeTelegramError(err) }, 'trailing progress edit failed');
+      this.o.logger.warn(
+        { event: 'telegram_edit_failed', jobId, err: describeTelegramError(err) },
+        'trailing progress edit failed',
+      );
     }
   }
 

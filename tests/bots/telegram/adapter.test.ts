@@ -39,7 +39,14 @@ afterEach(async () => {
 });
 
 function adapter(
-  opts: { token?: string; localApi?: boolean; localFilesDir?: string; maxUploadBytes?: number; editIntervalMs?: number; f?: FakeTelegram } = {},
+  opts: {
+    token?: string;
+    localApi?: boolean;
+    localFilesDir?: string;
+    maxUploadBytes?: number;
+    editIntervalMs?: number;
+    f?: FakeTelegram;
+  } = {},
 ) {
   prefix = `ta${randomBytes(4).toString('hex')}`;
   const f = opts.f ?? fake;
@@ -118,7 +125,10 @@ describe('openFile', () => {
     const chat = newChat();
     const bytes = Buffer.from('%PDF-1.4 fake but fine for the adapter\n');
     const f = fake.addFile(bytes);
-    const src = await adapter().openFile(context(chat, { kind: 'telegram', fileId: f.file_id, size: f.file_size, name: 'a.pdf' }), MiB);
+    const src = await adapter().openFile(
+      context(chat, { kind: 'telegram', fileId: f.file_id, size: f.file_size, name: 'a.pdf' }),
+      MiB,
+    );
     expect(src.size).toBe(bytes.length);
     expect(src.name).toBe('a.pdf');
     expect((await readAll(src.stream)).equals(bytes)).toBe(true);
@@ -215,7 +225,9 @@ describe('openFile', () => {
 
     it('are refused in local mode when they point outside TELEGRAM_LOCAL_FILES_DIR (other folder, symlink out)', async () => {
       const f = local.addFile(Buffer.from('%PDF-1.4\n'));
-      expect(await refusal(adapter({ f: local, localApi: true, localFilesDir: outside }), f)).toMatch(/outside TELEGRAM_LOCAL_FILES_DIR/);
+      expect(await refusal(adapter({ f: local, localApi: true, localFilesDir: outside }), f)).toMatch(
+        /outside TELEGRAM_LOCAL_FILES_DIR/,
+      );
       expect(await refusal(adapter({ f: local, localApi: true }), f)).toMatch(/no TELEGRAM_LOCAL_FILES_DIR/);
 
       // Inside the folder by name, outside it in fact: its documents/ is a link to elsewhere.
@@ -262,7 +274,10 @@ describe('progress', () => {
     expect(msgs).toHaveLength(1);
     expect(ctx.data.chat.progressMessageId).toBe(msgs[0]!.message_id);
 
-    const m = await fake.waitUntil(() => (fake.message(chat.id, msgs[0]!.message_id)!.history.length === 2 ? msgs[0] : undefined), 'the trailing edit');
+    const m = await fake.waitUntil(
+      () => (fake.message(chat.id, msgs[0]!.message_id)!.history.length === 2 ? msgs[0] : undefined),
+      'the trailing edit',
+    );
     expect(m.history.map((h) => h.text)).toEqual(['▰▱▱▱▱▱ Downloading the PDF…', '▰▰▰▱▱▱ Writing the script…']);
     expect(m.history[1]!.at - m.history[0]!.at).toBeGreaterThanOrEqual(750);
 
@@ -270,7 +285,12 @@ describe('progress', () => {
     await editWindowOpen(chat.id);
     await a.progress(ctx, stepUpdate('render', 4));
     expect(fake.message(chat.id, m.message_id)!.text).toBe('▰▰▰▰▱▱ Starting the video…');
-    expect(fake.callsOf('editMessageText').filter((c) => String(c.params.chat_id) === String(chat.id)).every((c) => c.status === 200)).toBe(true);
+    expect(
+      fake
+        .callsOf('editMessageText')
+        .filter((c) => String(c.params.chat_id) === String(chat.id))
+        .every((c) => c.status === 200),
+    ).toBe(true);
   });
 
   it('shares the edit window between the jobs of one chat', async () => {
@@ -283,7 +303,10 @@ describe('progress', () => {
     await a.progress(two, stepUpdate('fetch', 1)); // a send (opens the window)
     await a.progress(one, stepUpdate('extract', 2)); // must wait for the window
     await fake.waitUntil(() => fake.botMessages(chat.id)[0]!.history.length === 2, 'the first job edit');
-    const all = fake.botMessages(chat.id).flatMap((m) => m.history.map((h) => h.at)).sort((x, y) => x - y);
+    const all = fake
+      .botMessages(chat.id)
+      .flatMap((m) => m.history.map((h) => h.at))
+      .sort((x, y) => x - y);
     for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(750);
   });
 
@@ -327,7 +350,13 @@ describe('deliverVideo and fail', () => {
     const ctx = context(chat, { kind: 'telegram', fileId: 'x' }, pdfId);
     await a.progress(ctx, stepUpdate('deliver', 6));
     const mp4 = await tinyMp4();
-    const video = { path: await videoFile(mp4), bytes: mp4.length, fileName: 'Über das Leben — حياة.mp4', title: 'Über das Leben', durationSeconds: 61 };
+    const video = {
+      path: await videoFile(mp4),
+      bytes: mp4.length,
+      fileName: 'Über das Leben — حياة.mp4',
+      title: 'Über das Leben',
+      durationSeconds: 61,
+    };
     expect(await a.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     expect(await a.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     const videos = fake.videosTo(chat.id);
@@ -346,7 +375,13 @@ describe('deliverVideo and fail', () => {
     const ctx = context(chat, { kind: 'telegram', fileId: 'x' }, undefined, 'ar');
     const mp4 = await tinyMp4();
     const url = 'https://d-id.example/results/abc.mp4';
-    const sent = await a.deliverVideo(ctx, { path: await videoFile(mp4), bytes: mp4.length, fileName: 'v.mp4', title: 'T', linkUrl: url });
+    const sent = await a.deliverVideo(ctx, {
+      path: await videoFile(mp4),
+      bytes: mp4.length,
+      fileName: 'v.mp4',
+      title: 'T',
+      linkUrl: url,
+    });
     expect(sent).toEqual({ as: 'link' });
     expect(fake.videosTo(chat.id)).toHaveLength(0);
     expect(fake.textsTo(chat.id)).toEqual([linkInsteadText('ar', url, mp4.length, 1000)]);
@@ -357,7 +392,12 @@ describe('deliverVideo and fail', () => {
     const a = adapter({ maxUploadBytes: 1000 });
     const mp4 = await tinyMp4();
     const err = await a
-      .deliverVideo(context(chat, { kind: 'telegram', fileId: 'x' }), { path: await videoFile(mp4), bytes: mp4.length, fileName: 'v.mp4', title: 'T' })
+      .deliverVideo(context(chat, { kind: 'telegram', fileId: 'x' }), {
+        path: await videoFile(mp4),
+        bytes: mp4.length,
+        fileName: 'v.mp4',
+        title: 'T',
+      })
       .catch((e: unknown) => e);
     expect((err as JobError).code).toBe('VIDEO_TOO_LARGE');
   });
@@ -367,7 +407,12 @@ describe('deliverVideo and fail', () => {
     fake.block(chat.id);
     const mp4 = await tinyMp4();
     const err = await adapter()
-      .deliverVideo(context(chat, { kind: 'telegram', fileId: 'x' }), { path: await videoFile(mp4), bytes: mp4.length, fileName: 'v.mp4', title: 'T' })
+      .deliverVideo(context(chat, { kind: 'telegram', fileId: 'x' }), {
+        path: await videoFile(mp4),
+        bytes: mp4.length,
+        fileName: 'v.mp4',
+        title: 'T',
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChatUnavailableError);
   });
