@@ -37,6 +37,15 @@ export interface PipelineObserver {
   stateChanged?(job: PipelineJob, state: 'active' | 'waiting-slot' | 'rendering', step: StepName): Promise<void>;
 }
 
+/**
+ * At most one attempt of a job may be inside the paid render create at a time, across workers:
+ * `claim` answers undefined while another live attempt holds it (that attempt records the video,
+ * or its claim lapses and the video it may have made is looked for before any new create).
+ */
+export interface RenderClaims {
+  claim(jobId: string): Promise<{ release(): Promise<void> } | undefined>;
+}
+
 /** Scripts already written, by PDF and options: a repeated PDF never pays the LLM twice. */
 export interface ScriptCacheKey {
   language: string;

@@ -14,6 +14,7 @@ import {
   type ChatAdapter,
   type PipelineJob,
   type PipelineObserver,
+  type RenderClaims,
   type ScriptCache,
   type ScriptWriter,
   type SlotGate,
@@ -42,6 +43,10 @@ export interface PipelineDeps {
   webhookUrlFor?(jobId: string): string | undefined;
   /** How long a job waits for a concurrency slot before checking again (a release wakes it early). */
   slotRecheckMs?: number;
+  /** One attempt at a time inside the paid render create (optional: a single-process CLI needs none). */
+  renderClaims?: RenderClaims;
+  /** How long a job waits when another attempt holds its render claim. */
+  renderClaimRecheckMs?: number;
 }
 
 export function adapterContext(job: PipelineJob, logger: Logger): AdapterContext {
@@ -104,14 +109,25 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
         break;
       }
       case 'render': {
-        const render = await renderStep(job, {
-          renderer: deps.renderer,
-          ctx: call,
-          deadlineMs: deps.renderDeadlineMs,
-          webhookUrl: deps.webhookUrlFor?.(job.id),
-          beforeCreate: () => throwIfCancelled(job, deps),
-        });
-        await job.saveCheckpoint({ render });
+        // Another attempt of this job may be inside the create right now (it lost its lock but
+        // runs on): wait for it to record the video, or for its claim to lapse.
+        const claim = deps.renderClaims ? await deps.renderClaims.claim(job.id) : { release: async () => {} };
+        if (!claim) {
+          logger.warn({ event: 'render_claimed_elsewhere' }, 'another attempt of this job is creating its video; looking again later');
+          return job.sleepUntil(Date.now() + (deps.renderClaimRecheckMs ?? 15_000));
+        }
+        try {
+          const render = await renderStep(job, {
+            renderer: deps.renderer,
+            ctx: call,
+            deadlineMs: deps.renderDeadlineMs,
+            webhookUrl: deps.webhookUrlFor?.(job.id),
+            beforeCreate: () => throwIfCancelled(job, deps),
+          });
+          await job.saveCheckpoint({ render });
+        } finally {
+          await claim.release().catch(() => undefined);
+        }
         break;
       }
       case 'wait': {

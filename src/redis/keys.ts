@@ -38,6 +38,8 @@ export function redisKeys(prefix: string) {
     preferences: (userKey: string) => `${prefix}:prefs:${userKey}`,
     /** string: set while a job is cancelled (checked before every step and paid call). */
     cancelFlag: (jobId: string) => `${prefix}:cancel:${jobId}`,
+    /** string: the attempt that may send a job's render create right now (src/jobs/render-claims.ts). */
+    renderClaim: (jobId: string) => `${prefix}:render-claim:${jobId}`,
     /** pub/sub channel: job ids to abort in whichever worker holds them. */
     cancelChannel: `${prefix}:cancel-events`,
 

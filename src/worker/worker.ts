@@ -10,6 +10,7 @@ import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/po
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
 import type { AdapterRegistry, PipelineObserver } from '../../pipeline/ports.js';
 import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
+import { createRenderClaims } from '../jobs/render-claims.js';
 import { cancelChannel, isCancelled } from '../queue/cancel.js';
 import { JobError } from '../errors.js';
 import { createVideoProcessor, failJob, type ProcessorDeps } from './processor.js';
@@ -80,6 +81,7 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     queue: services.queue,
     records,
     limits: services.limits,
+    renderClaims: createRenderClaims(services.redis, prefix),
     ...(opts.slotRecheckMs ? { slotRecheckMs: opts.slotRecheckMs } : {}),
     ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
   };
