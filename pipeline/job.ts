@@ -76,6 +76,11 @@ export interface ExtractResult {
   title: string;
   /** Extracted text, capped at 50,000 characters. */
   text: string;
+  /**
+   * Text of each page (index = page - 1), sharing the 50,000-character cap of `text`, so scenes
+   * can point at the page they talk about. Absent in checkpoints written before it existed.
+   */
+  pageTexts?: string[];
 }
 
 export interface ScriptResult {
