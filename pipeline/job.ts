@@ -83,8 +83,18 @@ export interface ExtractResult {
   pageTexts?: string[];
 }
 
-export interface ScriptResult {
+/** One to a few sentences of the script and the PDF pages (1-based) shown while they are spoken. */
+export interface Scene {
   text: string;
+  /** Empty: no page (the title card at the start, a closing card at the end). */
+  pages: number[];
+}
+
+export interface ScriptResult {
+  /** The whole script: the scenes' texts joined by blank lines. */
+  text: string;
+  /** Always set by the script step; absent in checkpoints written before scenes existed. */
+  scenes?: Scene[];
   language: string;
   words: number;
   estimatedSeconds: number;

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
-import type { Checkpoint, Platform, ScriptResult, StepName, VideoJobData } from './job.js';
+import type { Checkpoint, Platform, Scene, ScriptResult, StepName, VideoJobData } from './job.js';
 
 // ---------------------------------------------------------------------------------------------
 // The job and the runtime around it
@@ -137,6 +137,8 @@ export interface CallContext {
 export interface ScriptRequest {
   title: string;
   text: string;
+  /** Text per page (index = page - 1), when known: scenes name the pages they talk about. */
+  pageTexts?: string[];
   /** ISO 639-1 code of the language the script must be written in. */
   language: string;
   minWords: number;
@@ -148,6 +150,8 @@ export interface ScriptRequest {
 
 export interface ScriptDraft {
   text: string;
+  /** The same script cut into scenes, when the writer gave them (text = scenes joined). */
+  scenes?: Scene[];
   model?: string;
   costUsd?: number;
   promptTokens?: number;
