@@ -55,10 +55,10 @@ export interface JobOptions {
   stopAfter?: StepName;
 }
 
-export const STEPS = ['fetch', 'extract', 'script', 'render', 'wait', 'deliver'] as const;
+export const STEPS = ['fetch', 'extract', 'script', 'render', 'wait', 'compose', 'deliver'] as const;
 export type StepName = (typeof STEPS)[number];
 /** Steps that spend money or hold a render: the per-user concurrency limit applies to these. */
-export const PAID_STEPS: readonly StepName[] = ['script', 'render', 'wait', 'deliver'];
+export const PAID_STEPS: readonly StepName[] = ['script', 'render', 'wait', 'compose', 'deliver'];
 
 export interface FetchResult {
   sha256: string;
@@ -113,15 +113,47 @@ export interface RenderResult {
   deadline: number;
 }
 
+/** A stretch of the speech, in seconds from the start of the video. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** When each scene and sentence is spoken, as the renderer knows it (the local voice does). */
+export interface SpeechTiming {
+  /** One per scene, in order. */
+  scenes: Span[];
+  sentences: Array<Span & { text: string }>;
+}
+
 export interface WaitResult {
   resultUrl: string;
   durationSeconds?: number;
   polls: number;
+  /** Exact speech timing when the renderer knows it (local); D-ID's is found from its pauses. */
+  timing?: SpeechTiming;
+}
+
+export interface ComposeResult {
+  /** The explainer MP4 on this worker's disk (another worker composes again: nothing is paid). */
+  path: string;
+  bytes: number;
+  durationSeconds: number;
+  layout: VideoLayout;
+  captions: boolean;
+  /** The WebVTT captions, kept with the job after delivery. */
+  vttPath: string;
+  /** When each scene starts (seconds). */
+  sceneStarts: number[];
+  /** How scene times were found: the renderer's own timing, pauses in the audio, or the word-count estimate. */
+  timing: 'renderer' | 'pauses' | 'estimate';
 }
 
 export interface DeliverResult {
   deliveredAt: number;
   bytes: number;
+  /** Re-encoded to fit the platform's upload limit. */
+  shrunk?: boolean;
   /** How it went out: as a file, or as a link when the platform's upload limit is lower. */
   as: 'file' | 'link';
 }
@@ -132,6 +164,7 @@ export interface Checkpoint {
   script?: ScriptResult;
   render?: RenderResult;
   wait?: WaitResult;
+  compose?: ComposeResult;
   deliver?: DeliverResult;
   /** Polls made so far in the wait step (drives the back-off schedule). */
   polls?: number;

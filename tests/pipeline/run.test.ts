@@ -20,9 +20,11 @@ afterEach(async () => {
   h = openrouter = did = undefined;
 });
 
-async function setup(opts: { webhooks?: boolean; failDeliveries?: number; publicUrl?: boolean } = {}) {
+async function setup(opts: { webhooks?: boolean; failDeliveries?: number; publicUrl?: boolean; speech?: boolean } = {}) {
   openrouter = await startFakeOpenRouter();
-  did = await startFakeDid({ stageMs: 150, webhooks: opts.webhooks ?? true });
+  // speech: D-ID's video is the spoken script with its pauses (slow: a 90 s video to compose);
+  // otherwise a 2-second clip, enough for the tests about the queue.
+  did = await startFakeDid({ stageMs: 150, webhooks: opts.webhooks ?? true, speech: opts.speech ?? false });
   let adapter!: ReturnType<typeof createTestAdapter>;
   h = await startHarness({
     redisUrl: inject('redisUrl'),
@@ -56,7 +58,7 @@ async function submit(harness: Harness, n: number, file: FileRef = { kind: 'path
   return r.jobId;
 }
 
-async function finished(harness: Harness, jobId: string, timeoutMs = 25_000) {
+async function finished(harness: Harness, jobId: string, timeoutMs = 120_000) {
   return waitFor(
     async () => {
       const rec = await harness.services.records.get(jobId);
@@ -71,20 +73,26 @@ const videos = (events: TestEvent[]) => events.filter((e) => e.type === 'video')
 
 describe('pipeline through the queue', () => {
   it('delivers a video, and the D-ID webhook wakes the waiting job', async () => {
-    const { h, adapter, did, openrouter } = await setup({ webhooks: true });
+    const { h, adapter, did, openrouter } = await setup({ webhooks: true, speech: true });
     const jobId = await submit(h, 1);
     const rec = await finished(h, jobId);
     expect(rec.state).toBe('completed');
 
     const events = await adapter.events(jobId);
     expect(videos(events)).toHaveLength(1);
-    expect(videos(events)[0]).toMatchObject({ bytes: did.mp4.length, as: 'file', title: 'The Water Cycle' });
+    // The delivered file is the composite, not D-ID's raw video.
+    const job0 = await h.services.queue.getJob(jobId);
+    const compose = job0!.data.checkpoint.compose!;
+    expect(videos(events)[0]).toMatchObject({ bytes: compose.bytes, as: 'file', title: 'The Water Cycle' });
+    expect(compose.bytes).not.toBe(did.creates[0] && did.videos.get(did.creates[0].id)!.mp4!.length);
+    expect(compose).toMatchObject({ layout: 'slides', captions: true, timing: 'pauses' });
     expect(events.filter((e) => e.type === 'progress').map((e) => (e as { step: string }).step)).toEqual([
       'fetch',
       'extract',
       'script',
       'render',
       'wait',
+      'compose',
       'deliver',
     ]);
     expect(openrouter.requests).toHaveLength(1);
@@ -98,10 +106,14 @@ describe('pipeline through the queue', () => {
     expect(h.logs.events('did_webhook').some((e) => e.woke === true)).toBe(true);
     const job = await h.services.queue.getJob(jobId);
     expect(job?.data.checkpoint.polls).toBeLessThanOrEqual(2);
-    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'delivered', 'job_completed']) {
+    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'video_composed', 'delivered', 'job_completed']) {
       expect(h.logs.events(event).length, event).toBeGreaterThan(0);
     }
-  });
+    // The scenes went to D-ID as SSML with a pause between them.
+    const script = did.creates[0]!.body.script as { input: string; ssml?: boolean };
+    expect(script.ssml).toBe(true);
+    expect(script.input).toMatch(/^<speak>[\s\S]*<break time="1200ms"\/>[\s\S]*<\/speak>$/);
+  }, 150_000);
 
   it('finishes by polling when no webhook comes', async () => {
     const { h, adapter, did } = await setup({ webhooks: false, publicUrl: false });
@@ -246,6 +258,10 @@ describe('runPipeline on a finished checkpoint', () => {
         script: { text: 'x', language: 'en', words: 60, estimatedSeconds: 24, provider: 'local', cached: false },
         render: { provider: 'd-id', videoId: 'v', createdAt: now, deadline: now + 1000 },
         wait: { resultUrl: 'https://example.invalid/v.mp4', polls: 1, durationSeconds: 24 },
+        compose: {
+          path: '/nonexistent/explainer.mp4', bytes: 10, durationSeconds: 24, layout: 'slides', captions: true,
+          vttPath: '/nonexistent/c.vtt', sceneStarts: [0], timing: 'renderer',
+        },
         deliver: { deliveredAt: now, bytes: 10, as: 'file' },
       },
     });
@@ -254,6 +270,9 @@ describe('runPipeline on a finished checkpoint', () => {
       adapters: { test: trap<import('../../pipeline/ports.js').ChatAdapter>('adapter') },
       writer: trap('writer'),
       renderer: trap('renderer'),
+      media: trap('media'),
+      pageImages: trap('pageImages'),
+      videoDefaults: { layout: 'slides', captions: true },
       scriptCache: trap('cache'),
       isCancelled: async () => false,
       workDir: '/nonexistent',
