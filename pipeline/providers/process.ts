@@ -58,7 +58,7 @@ export function runTool(tool: string, bin: string, args: readonly string[], o: R
       {
         cwd: o.cwd,
         env: o.env,
-        timeout: o.timeoutMs,
+        timeout: Math.max(1, Math.round(o.timeoutMs)),
         killSignal: 'SIGKILL',
         maxBuffer: o.maxBuffer ?? 8 * 1024 * 1024,
         signal: o.signal,
