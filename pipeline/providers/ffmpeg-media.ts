@@ -152,8 +152,10 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
           '[bg][p]overlay=(W-w)/2:(H-h)/2:shortest=1[v0]',
         );
       }
-      // The ASS file sits next to the output: a bare name needs no filtergraph escaping.
-      graph.push(plan.assFile ? `[v0]subtitles=${basename(plan.assFile)},format=yuv420p[v]` : '[v0]format=yuv420p[v]');
+      // The ASS file sits next to the output: a bare name needs no filtergraph escaping. The `ass`
+      // filter with complex shaping (HarfBuzz): with libass's default simple shaping the Arabic
+      // lam-alef ligature of "الأنهار" came out as a missing-glyph box (looked at in a frame).
+      graph.push(plan.assFile ? `[v0]ass=${basename(plan.assFile)}:shaping=complex,format=yuv420p[v]` : '[v0]format=yuv420p[v]');
       await writeFile(`${plan.output}.graph`, graph.join(';\n'));
       const lang3 = ISO639_2[plan.language] ?? 'und';
       const args = [

@@ -117,3 +117,79 @@ describe('compose: D-ID presenter, slides layout', () => {
     expect(vtt).toContain('molten rock');
   }, 120_000);
 });
+
+/** The caption band (below the page and the circle), greyscale and negated so the text is dark on light, 2x. */
+const BAND = { x: 0, y: FRAME_HEIGHT - CAPTION_BAND + 8, w: 1280, h: CAPTION_BAND - 8 };
+
+describe('compose: captions', () => {
+  it('the caption band shows the words being spoken in each scene', async () => {
+    const { job, deps, raw } = await didJob('c2', SCENES);
+    const r = await composeStep(job, deps);
+    const rawFile = path.join(dir, 'raw-c2.mp4');
+    await (await import('node:fs/promises')).writeFile(rawFile, raw);
+    // Speech of each scene: between the pauses in D-ID's own audio.
+    const pauses = (await silencesOf(rawFile)).filter((s) => s.start > 0.2 && s.end < r.durationSeconds - 0.2);
+    const speech = SCENES.map((_, i) => ({ start: i === 0 ? 0 : pauses[i - 1]!.end, end: i === SCENES.length - 1 ? r.durationSeconds : pauses[i]!.start }));
+    for (const [i, scene] of SCENES.entries()) {
+      const t = (speech[i]!.start + speech[i]!.end) / 2;
+      const text = await ocr(await frameAt(r.path, t, path.join(dir, `c2-band-${i}.png`), { region: BAND, scale: 2, gray: true, negate: true }), 'eng', 6);
+      const words = scene.text.toLowerCase().match(/[a-z]{4,}/g)!;
+      const seen = words.filter((w) => text.includes(w));
+      expect(seen.length, `scene ${i + 1} at ${t.toFixed(2)} s read "${text.trim()}"`).toBeGreaterThanOrEqual(Math.ceil(words.length / 2));
+    }
+  }, 120_000);
+
+  it('captions: false burns none in (the band is plain background), the WebVTT file is still written', async () => {
+    const { job, deps } = await didJob('c3', SCENES.slice(0, 2), { captions: false });
+    const r = await composeStep(job, deps);
+    expect(r.captions).toBe(false);
+    const mid = r.durationSeconds / 4;
+    const luma = await meanLuma(r.path, mid, { x: 200, y: BAND.y + 20, w: 880, h: 50 });
+    expect(luma).toBeGreaterThan(200); // the calm background, no dark caption box
+    expect(await readFile(r.vttPath, 'utf8')).toContain('Glaciers are rivers');
+  }, 120_000);
+});
+
+describe('compose: layouts and right-to-left', () => {
+  const AR_SCENES: Scene[] = [
+    { text: 'الأنهار الجليدية تتحرك ببطء نحو الوادي.', pages: [1] },
+    { text: 'البركان يقذف الرماد عاليا في السماء.', pages: [2] },
+  ];
+
+  it('an Arabic document: presenter on the left, right-to-left captions (Encoding -1) that read as Arabic', async () => {
+    const { job, deps } = await didJob('c4', AR_SCENES, {}, 'ar');
+    const r = await composeStep(job, deps);
+    const ass = await readFile(path.join(dir, 'c4', 'captions.ass'), 'utf8');
+    expect(ass).toMatch(/^Style: Caption,Noto Sans Arabic,.*,-1$/m);
+    const t = r.sceneStarts[1]! / 2;
+    // The circle: on the left for right-to-left text; the right column is plain background.
+    const left = slidesLayout('ar').pip;
+    const right = slidesLayout('en').pip;
+    // Inside the circle, left of the fake presenter's light face box: its slate picture.
+    const circle = (x: number) => ({ x: x + 24, y: left.y + 100, w: 40, h: 56 });
+    expect(left.x).toBeLessThan(right.x);
+    expect(await meanLuma(r.path, t, circle(left.x))).toBeLessThan(160);
+    expect(await meanLuma(r.path, t, circle(right.x))).toBeGreaterThan(200);
+    // The page sits to the right of the circle.
+    expect(slidesLayout('ar').page.x).toBeGreaterThan(left.x + left.size);
+    const band = await ocr(await frameAt(r.path, t, path.join(dir, 'c4-band.png'), { region: BAND, scale: 2, gray: true, negate: true }), 'ara', 6);
+    const arabicWords = AR_SCENES[0]!.text.replace(/[.،]/g, '').split(/\s+/).filter((w) => w.length >= 4);
+    expect(arabicWords.some((w) => band.includes(w)), `read "${band.trim()}"`).toBe(true);
+    await frameAt(r.path, t, path.join(dir, 'c4-full.png'));
+  }, 120_000);
+
+  it('layout presenter: the presenter fills the frame, no page, captions still there', async () => {
+    const { job, deps } = await didJob('c5', SCENES.slice(0, 2), { layout: 'presenter' });
+    const r = await composeStep(job, deps);
+    expect(r.layout).toBe('presenter');
+    const p = await probe(r.path);
+    expect(p).toMatchObject({ width: 1280, height: 720 });
+    const t = r.sceneStarts[1]! / 2;
+    const text = await ocr(await frameAt(r.path, t, path.join(dir, 'c5-full.png'), { scale: 2 }));
+    expect(text).not.toContain('glacier\n');
+    expect(text).not.toMatch(/frozen river|mountain ice/);
+    // The fake presenter's face (a light box in the middle of a slate picture) fills the centre.
+    expect(await meanLuma(r.path, t, { x: 560, y: 200, w: 160, h: 200 })).toBeGreaterThan(150);
+    expect(await meanLuma(r.path, t, { x: 40, y: 200, w: 160, h: 200 })).toBeLessThan(120);
+  }, 120_000);
+});
