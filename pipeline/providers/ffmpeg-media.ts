@@ -45,7 +45,7 @@ export function parseSilences(log: string): Array<{ start: number; end: number }
 export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
   const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
   const ffprobe = opts.ffprobePath ?? 'ffprobe';
-  const preset = opts.preset ?? 'veryfast';
+  const preset = opts.preset ?? 'superfast';
   const env = toolEnv();
 
   const run = (args: string[], ctx: CallContext, timeoutMs: number, cwd?: string) =>
@@ -136,7 +136,8 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
         const S = pip.size;
         const R = S + 8;
         graph.push(
-          `[1:v]fps=${FPS},scale=${W}:${H},setsar=1,format=yuv420p[bg]`,
+          // Convert each still once, then repeat it: converting after fps would redo it 25 times a second.
+          `[1:v]scale=${W}:${H},setsar=1,format=yuv420p,fps=${FPS}[bg]`,
           // Square from the presenter (a little above centre: faces sit high in a frame), into a circle.
           `[0:v]fps=${FPS},crop='min(iw,ih)':'min(iw,ih)':(iw-ow)/2:(ih-oh)/5,scale=${S}:${S},setsar=1,format=yuva420p[face]`,
           `color=c=black:s=${S}x${S}:r=${FPS}:d=0.04,format=gray,geq=lum=${DISC_ALPHA}[mask]`,
