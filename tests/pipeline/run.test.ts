@@ -176,7 +176,7 @@ describe('pipeline through the queue', () => {
 });
 
 describe('pipeline with the offline providers (no keys)', () => {
-  it('turns an Arabic document into a video with Arabic speech, both streams, length as estimated', async () => {
+  it('turns an Arabic document into an explainer: Arabic speech, 1280x720, the drawn presenter on the left', async () => {
     const outDir = path.join((await import('node:os')).tmpdir(), `d2v-ar-${Date.now()}`);
     let adapter!: ReturnType<typeof createTestAdapter>;
     h = await startHarness({
@@ -195,15 +195,24 @@ describe('pipeline with the offline providers (no keys)', () => {
     expect(script.text).toMatch(/[\u0600-\u06FF]/);
 
     const [video] = videos(await adapter.events(jobId)) as Array<{ savedTo: string }>;
-    const { execFileSync } = await import('node:child_process');
-    const probe = JSON.parse(
-      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', video!.savedTo], { encoding: 'utf8' }),
-    ) as { streams: Array<{ codec_type: string; codec_name: string }>; format: { duration: string; tags?: Record<string, string> } };
-    expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
-    expect(probe.format.tags?.comment).toContain('voice=ar');
-    const duration = Number(probe.format.duration);
-    // The title slide adds 1.5 s of silence to the spoken estimate.
-    expect(Math.abs(duration - 1.5 - script.estimatedSeconds) / script.estimatedSeconds).toBeLessThan(0.15);
+    const { probe, meanLuma } = await import('../helpers/media.js');
+    const p = await probe(video!.savedTo);
+    expect(p.codecs).toEqual(['audio:aac', 'video:h264']);
+    expect(p).toMatchObject({ width: 1280, height: 720 });
+    // The offline voice knows its timing: scenes change exactly with the speech.
+    const compose = job!.data.checkpoint.compose!;
+    expect(compose).toMatchObject({ layout: 'slides', captions: true, timing: 'renderer' });
+    expect(compose.sceneStarts.length).toBe(script.scenes!.length);
+    // The video lasts what the script's length predicts (plus the pauses between scenes).
+    const pauses = (script.scenes!.length - 1) * 1.2;
+    expect(Math.abs(p.duration - pauses - script.estimatedSeconds) / script.estimatedSeconds).toBeLessThan(0.15);
+    // Right-to-left: the drawn presenter (dark suit at the bottom of its circle) is on the left,
+    // the right column is plain background.
+    const { slidesLayout } = await import('../../pipeline/render/layout.js');
+    const pip = slidesLayout('ar').pip;
+    const suit = (x: number) => ({ x: x + 100, y: pip.y + pip.size - 50, w: 56, h: 24 });
+    expect(await meanLuma(video!.savedTo, 5, suit(pip.x))).toBeLessThan(110);
+    expect(await meanLuma(video!.savedTo, 5, suit(slidesLayout('en').pip.x))).toBeGreaterThan(200);
     await (await import('node:fs/promises')).rm(outDir, { recursive: true, force: true });
   }, 120_000);
 });
