@@ -60,40 +60,90 @@ function stats(xs: number[]): string {
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-'));
   try {
-    console.log(`machine: ${cpus()[0]?.model ?? '?'} x${availableParallelism()}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `machine: ${cpus()[0]?.model ?? '?'} x${availableParallelism()}, node ${process.version}, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
 
     // --- page renderer ---------------------------------------------------------------------
     const pages = Array.from({ length: pageCount }, (_, i) => i + 1);
     let t0 = Date.now();
-    const images = await pageImages.render({ pdfPath: pdf, pageCount: 117, pages, outDir: path.join(dir, 'pages'), size: PAGE_IMAGE_SIZE }, ctx);
+    const images = await pageImages.render(
+      { pdfPath: pdf, pageCount: 117, pages, outDir: path.join(dir, 'pages'), size: PAGE_IMAGE_SIZE },
+      ctx,
+    );
     const total = (Date.now() - t0) / 1000;
     const perPage: number[] = [];
     const peakMb: number[] = [];
     for (const p of pages) {
       t0 = Date.now();
-      const { stderr } = await run('/usr/bin/time', ['-f', '%M', 'pdftoppm', '-f', String(p), '-l', String(p), '-png', '-singlefile', '-scale-to', String(PAGE_IMAGE_SIZE), pdf, path.join(dir, `t${p}`)]);
+      const { stderr } = await run('/usr/bin/time', [
+        '-f',
+        '%M',
+        'pdftoppm',
+        '-f',
+        String(p),
+        '-l',
+        String(p),
+        '-png',
+        '-singlefile',
+        '-scale-to',
+        String(PAGE_IMAGE_SIZE),
+        pdf,
+        path.join(dir, `t${p}`),
+      ]);
       perPage.push((Date.now() - t0) / 1000);
       peakMb.push(Number(stderr.trim().split('\n').pop()) / 1024);
     }
     console.log(`\npage renderer (GeoTopo-komprimiert.pdf, pages 1-${pageCount}, long side ${PAGE_IMAGE_SIZE} px)`);
-    console.log(`  provider, all pages: ${total.toFixed(2)} s (${(total / pageCount).toFixed(2)} s/page), ${images.size}/${pageCount} rendered`);
+    console.log(
+      `  provider, all pages: ${total.toFixed(2)} s (${(total / pageCount).toFixed(2)} s/page), ${images.size}/${pageCount} rendered`,
+    );
     console.log(`  one pdftoppm per page: seconds ${stats(perPage)}`);
     console.log(`  peak resident memory MB: ${stats(peakMb)}`);
 
     // --- compositing -----------------------------------------------------------------------
     const presenter = path.join(dir, 'presenter.mp4');
     await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=25:d=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=f=220:d=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', presenter,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=1280x720:r=25:d=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=f=220:d=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      presenter,
     ]);
     const layout = slidesLayout('en');
     const scenes = 6;
     const slides: Array<{ image: string; seconds: number }> = [];
     for (let i = 0; i < scenes; i++) {
       const image = path.join(dir, `frame-${i}.png`);
-      await media.slide({ page: images.get(i + 1)!, box: layout.page, width: FRAME_WIDTH, height: FRAME_HEIGHT, background: BACKGROUND, output: image }, ctx);
+      await media.slide(
+        {
+          page: images.get(i + 1)!,
+          box: layout.page,
+          width: FRAME_WIDTH,
+          height: FRAME_HEIGHT,
+          background: BACKGROUND,
+          output: image,
+        },
+        ctx,
+      );
       slides.push({ image, seconds: seconds / scenes });
     }
     const sentences = Array.from({ length: Math.round(seconds / 4) }, (_, i) => ({
@@ -102,7 +152,18 @@ async function main(): Promise<void> {
       text: `Sentence ${i + 1} of the benchmark says something about the geology and topography on this page.`,
     }));
     const ass = path.join(dir, 'captions.ass');
-    await writeFile(ass, toAss({ width: FRAME_WIDTH, height: FRAME_HEIGHT, language: 'en', cues: captionCues(sentences, 'en'), cards: [], cardArea: { x: layout.page.x, w: layout.page.w }, captionMarginV: Math.round(CAPTION_BAND / 2 - 24) }));
+    await writeFile(
+      ass,
+      toAss({
+        width: FRAME_WIDTH,
+        height: FRAME_HEIGHT,
+        language: 'en',
+        cues: captionCues(sentences, 'en'),
+        cards: [],
+        cardArea: { x: layout.page.x, w: layout.page.w },
+        captionMarginV: Math.round(CAPTION_BAND / 2 - 24),
+      }),
+    );
     for (const kind of ['slides', 'presenter'] as const) {
       const times: number[] = [];
       const cpu: number[] = [];
@@ -111,9 +172,18 @@ async function main(): Promise<void> {
         const c0 = await childCpuSeconds();
         await media.compose(
           {
-            presenter, durationSeconds: seconds, width: FRAME_WIDTH, height: FRAME_HEIGHT, layout: kind,
-            slides, ...(kind === 'slides' ? { pip: layout.pip } : {}), background: BACKGROUND, assFile: ass,
-            output: path.join(dir, `out-${kind}.mp4`), title: 'bench', language: 'en',
+            presenter,
+            durationSeconds: seconds,
+            width: FRAME_WIDTH,
+            height: FRAME_HEIGHT,
+            layout: kind,
+            slides,
+            ...(kind === 'slides' ? { pip: layout.pip } : {}),
+            background: BACKGROUND,
+            assFile: ass,
+            output: path.join(dir, `out-${kind}.mp4`),
+            title: 'bench',
+            language: 'en',
           },
           ctx,
         );
@@ -123,7 +193,9 @@ async function main(): Promise<void> {
       const speed = times.map((t) => seconds / t);
       console.log(`\ncompose ${kind}: ${seconds} s of 1280x720 video, ${rounds} rounds`);
       console.log(`  wall seconds: ${stats(times)}`);
-      console.log(`  x real time: ${stats(speed)}  (per minute of video: ${((60 * [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!) / seconds).toFixed(1)} s)`);
+      console.log(
+        `  x real time: ${stats(speed)}  (per minute of video: ${((60 * [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!) / seconds).toFixed(1)} s)`,
+      );
       console.log(`  ffmpeg CPU seconds (user+sys) per minute of video: ${stats(cpu.map((c) => (60 * c) / seconds))}`);
     }
   } finally {

@@ -268,7 +268,11 @@ export interface MediaInfo {
 export interface MediaToolkit {
   probe(file: string, ctx: CallContext): Promise<MediaInfo>;
   /** Stretches of the audio quieter than `noiseDb` for at least `minSeconds`. */
-  silences(file: string, opts: { noiseDb: number; minSeconds: number }, ctx: CallContext): Promise<Array<{ start: number; end: number }>>;
+  silences(
+    file: string,
+    opts: { noiseDb: number; minSeconds: number },
+    ctx: CallContext,
+  ): Promise<Array<{ start: number; end: number }>>;
   slide(request: SlideRequest, ctx: CallContext): Promise<void>;
   compose(plan: CompositionPlan, ctx: CallContext): Promise<void>;
   /** Re-encode `input` to at most `maxBytes` (lower bitrate, same size and duration); the new size. */

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   process.once('message', (req: WorkerRequest) => {
-    extract(req)
+    void extract(req)
       .catch((e: unknown): WorkerMessage => ({ type: 'error', ...describe(e) }))
       .then(send)
       .finally(() => process.exit(0));

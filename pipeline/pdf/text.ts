@@ -64,7 +64,6 @@ export function letterRatio(text: string): number {
   return s.chars === 0 ? 0 : s.letters / s.chars;
 }
 
-
 // --- word-like tokens ------------------------------------------------------------------------
 
 // A number as documents write them: 41,125 / -3.5% / (1,200) / $12 / 2023-24 / 12:30 / 1/2.
@@ -105,7 +104,10 @@ function tokenKind(raw: string): TokenKind {
  * by character but has no words; a financial report is full of numbers, but they stand among words.
  */
 export function wordStats(text: string): WordStats {
-  const kinds = text.split(/[\s\p{Z}]+/u).filter((t) => t.length > 0).map(tokenKind);
+  const kinds = text
+    .split(/[\s\p{Z}]+/u)
+    .filter((t) => t.length > 0)
+    .map(tokenKind);
   const wordAt: number[] = [];
   kinds.forEach((k, i) => {
     if (k === 'word') wordAt.push(i);

@@ -8,10 +8,28 @@ const APP_PREFIX = /^(?:Microsoft\s+(?:Office\s+)?(?:Word|PowerPoint|Excel)|Micr
 const FILE_EXTENSION =
   /\.(?:docx?|dotx?|pptx?|xlsx?|odt|odp|ods|rtf|txt|pdf|tex|dvi|e?ps|indd|pages|key|numbers|html?|md|xml|png|jpe?g|tiff?)$/i;
 const PLACEHOLDER_TITLES = new Set([
-  'untitled', 'untitled document', 'untitled presentation', 'no title', 'title', 'document',
-  'unknown', 'none', 'null', 'undefined', 'n/a', 'new document', 'presentation',
-  'powerpoint presentation', 'slide 1', 'print', 'sans titre', 'ohne titel', 'sin título',
-  'senza titolo', 'sem título', 'بدون عنوان',
+  'untitled',
+  'untitled document',
+  'untitled presentation',
+  'no title',
+  'title',
+  'document',
+  'unknown',
+  'none',
+  'null',
+  'undefined',
+  'n/a',
+  'new document',
+  'presentation',
+  'powerpoint presentation',
+  'slide 1',
+  'print',
+  'sans titre',
+  'ohne titel',
+  'sin título',
+  'senza titolo',
+  'sem título',
+  'بدون عنوان',
 ]);
 
 export function truncateTitle(s: string, max = TITLE_MAX_CHARS): string {

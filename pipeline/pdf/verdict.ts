@@ -109,10 +109,7 @@ export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): Extrac
     throw new JobError('TEXT_TOO_SHORT', `${chars} characters of text (at least ${MIN_REAL_CHARS} needed)`);
   }
   if (letters / chars < MIN_LETTER_RATIO) {
-    throw new JobError(
-      'TEXT_GIBBERISH',
-      `only ${Math.round((letters / chars) * 100)}% of the text are letters or digits`,
-    );
+    throw new JobError('TEXT_GIBBERISH', `only ${Math.round((letters / chars) * 100)}% of the text are letters or digits`);
   }
   const text = capText(normalizeText(facts.text), maxChars);
   const words = wordStats(text);
@@ -122,11 +119,7 @@ export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): Extrac
       `only ${Math.round((words.wordLike / words.tokens) * 100)}% of the text are words or numbers among words`,
     );
   }
-  const title =
-    cleanInfoTitle(facts.infoTitle) ??
-    firstLineTitle(text) ??
-    cleanInfoTitle(opts.name) ??
-    'Untitled';
+  const title = cleanInfoTitle(facts.infoTitle) ?? firstLineTitle(text) ?? cleanInfoTitle(opts.name) ?? 'Untitled';
   return {
     pages: facts.pages,
     chars,

@@ -19,8 +19,24 @@ const FPS = 25;
 
 // ISO 639-1 -> 639-2 for the MP4 audio track's language tag.
 const ISO639_2: Record<string, string> = {
-  en: 'eng', ar: 'ara', de: 'ger', fr: 'fre', es: 'spa', it: 'ita', pt: 'por', nl: 'dut', ru: 'rus',
-  tr: 'tur', fa: 'per', he: 'heb', hi: 'hin', zh: 'chi', ja: 'jpn', ko: 'kor', pl: 'pol', uk: 'ukr',
+  en: 'eng',
+  ar: 'ara',
+  de: 'ger',
+  fr: 'fre',
+  es: 'spa',
+  it: 'ita',
+  pt: 'por',
+  nl: 'dut',
+  ru: 'rus',
+  tr: 'tur',
+  fa: 'per',
+  he: 'heb',
+  hi: 'hin',
+  zh: 'chi',
+  ja: 'jpn',
+  ko: 'kor',
+  pl: 'pol',
+  uk: 'ukr',
 };
 
 /** The geq alpha of a disc filling a square frame (1 px of anti-alias at the edge). */
@@ -86,7 +102,18 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
 
     async silences(file, o, ctx) {
       const { stderr } = await run(
-        ['-loglevel', 'info', '-i', file, '-vn', '-af', `silencedetect=noise=${o.noiseDb}dB:d=${o.minSeconds}`, '-f', 'null', '-'],
+        [
+          '-loglevel',
+          'info',
+          '-i',
+          file,
+          '-vn',
+          '-af',
+          `silencedetect=noise=${o.noiseDb}dB:d=${o.minSeconds}`,
+          '-f',
+          'null',
+          '-',
+        ],
         ctx,
         120_000,
       );
@@ -98,7 +125,18 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
       const cwd = dirname(req.output);
       if (!req.page) {
         await run(
-          ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${background}:s=${width}x${height}:d=1`, '-frames:v', '1', basename(req.output)],
+          [
+            '-loglevel',
+            'error',
+            '-y',
+            '-f',
+            'lavfi',
+            '-i',
+            `color=c=${background}:s=${width}x${height}:d=1`,
+            '-frames:v',
+            '1',
+            basename(req.output),
+          ],
           ctx,
           30_000,
           cwd,
@@ -115,7 +153,12 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
         'setsar=1',
         'format=rgb24',
       ].join(',');
-      await run(['-loglevel', 'error', '-y', '-i', req.page, '-vf', chain, '-frames:v', '1', basename(req.output)], ctx, 30_000, cwd);
+      await run(
+        ['-loglevel', 'error', '-y', '-i', req.page, '-vf', chain, '-frames:v', '1', basename(req.output)],
+        ctx,
+        30_000,
+        cwd,
+      );
     },
 
     async compose(plan: CompositionPlan, ctx) {
@@ -160,16 +203,40 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
       await writeFile(`${plan.output}.graph`, graph.join(';\n'));
       const lang3 = ISO639_2[plan.language] ?? 'und';
       const args = [
-        '-loglevel', 'error', '-y',
+        '-loglevel',
+        'error',
+        '-y',
         ...inputs,
-        '-filter_complex_script', `${basename(plan.output)}.graph`,
-        '-map', '[v]', '-map', '0:a?',
-        '-t', plan.durationSeconds.toFixed(3),
-        '-c:v', 'libx264', '-preset', preset, '-crf', '23', '-pix_fmt', 'yuv420p', '-r', String(FPS),
-        '-c:a', 'aac', '-b:a', '128k', '-ar', '44100',
-        '-movflags', '+faststart',
-        '-metadata', `title=${plan.title.slice(0, 200)}`,
-        '-metadata:s:a:0', `language=${lang3}`,
+        '-filter_complex_script',
+        `${basename(plan.output)}.graph`,
+        '-map',
+        '[v]',
+        '-map',
+        '0:a?',
+        '-t',
+        plan.durationSeconds.toFixed(3),
+        '-c:v',
+        'libx264',
+        '-preset',
+        preset,
+        '-crf',
+        '23',
+        '-pix_fmt',
+        'yuv420p',
+        '-r',
+        String(FPS),
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+        '-ar',
+        '44100',
+        '-movflags',
+        '+faststart',
+        '-metadata',
+        `title=${plan.title.slice(0, 200)}`,
+        '-metadata:s:a:0',
+        `language=${lang3}`,
         basename(plan.output),
       ];
       await run(args, ctx, 120_000 + plan.durationSeconds * 4000, cwd);
@@ -184,10 +251,30 @@ export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
         if (videoKbps < 120) break;
         await run(
           [
-            '-loglevel', 'error', '-y', '-i', input,
-            '-c:v', 'libx264', '-preset', preset, '-b:v', `${videoKbps}k`, '-maxrate', `${Math.round(videoKbps * 1.2)}k`,
-            '-bufsize', `${videoKbps * 2}k`, '-pix_fmt', 'yuv420p',
-            '-c:a', 'aac', '-b:a', `${audioKbps}k`, '-movflags', '+faststart', output,
+            '-loglevel',
+            'error',
+            '-y',
+            '-i',
+            input,
+            '-c:v',
+            'libx264',
+            '-preset',
+            preset,
+            '-b:v',
+            `${videoKbps}k`,
+            '-maxrate',
+            `${Math.round(videoKbps * 1.2)}k`,
+            '-bufsize',
+            `${videoKbps * 2}k`,
+            '-pix_fmt',
+            'yuv420p',
+            '-c:a',
+            'aac',
+            '-b:a',
+            `${audioKbps}k`,
+            '-movflags',
+            '+faststart',
+            output,
           ],
           ctx,
           120_000 + info.durationSeconds * 4000,

@@ -38,7 +38,8 @@ function mouthSvg(shape: MouthShape, cx: number, cy: number): string {
 }
 
 function eyeSvg(x: number, y: number, blink: boolean): string {
-  if (blink) return `<path d="M ${x - 14} ${y + 2} Q ${x} ${y + 7} ${x + 14} ${y + 2}" stroke="#1f2937" stroke-width="4" fill="none" stroke-linecap="round"/>`;
+  if (blink)
+    return `<path d="M ${x - 14} ${y + 2} Q ${x} ${y + 7} ${x + 14} ${y + 2}" stroke="#1f2937" stroke-width="4" fill="none" stroke-linecap="round"/>`;
   return (
     `<ellipse cx="${x}" cy="${y}" rx="14" ry="10" fill="#fff"/>` +
     `<circle cx="${x}" cy="${y + 1}" r="7" fill="#3f2d20"/>` +
@@ -75,9 +76,7 @@ export function presenterSvg(frame: PresenterFrame, width = 854, height = 480): 
     `<circle cx="${cx + 50}" cy="232" r="14" fill="#f472b6" opacity="0.18"/>`,
     mouthSvg(frame.mouth, cx, 256),
   ].join('');
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 854 480">${body}</svg>`
-  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 854 480">${body}</svg>`;
 }
 
 /** Every frame the animation uses: four mouths, eyes open or closed. */

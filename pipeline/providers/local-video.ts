@@ -18,12 +18,7 @@ import { countWords, estimateSeconds } from '../script/limits.js';
 import { buildWav, bytesPerSecond, frameLoudness, parseWav, pcmSeconds, silence, type Pcm } from './local-audio.js';
 import { ALL_FRAMES, blinkFrames, frameList, frameName, mouthShapes, presenterSvg } from './local-presenter.js';
 import { runTool, toolEnv } from './process.js';
-import {
-  ResultUrlExpiredError,
-  type CallContext,
-  type RenderRequest,
-  type VideoRenderer,
-} from '../ports.js';
+import { ResultUrlExpiredError, type CallContext, type RenderRequest, type VideoRenderer } from '../ports.js';
 
 export interface LocalRendererOptions {
   /** Where finished MP4s (and their small JSON sidecars) live. Created when missing. */
@@ -75,8 +70,24 @@ const FPS = 25;
 
 // ISO 639-1 -> 639-2 for the MP4 audio track's language tag.
 const ISO639_2: Record<string, string> = {
-  en: 'eng', ar: 'ara', de: 'ger', fr: 'fre', es: 'spa', it: 'ita', pt: 'por', nl: 'dut', ru: 'rus',
-  tr: 'tur', fa: 'per', he: 'heb', hi: 'hin', zh: 'chi', ja: 'jpn', ko: 'kor', pl: 'pol', uk: 'ukr',
+  en: 'eng',
+  ar: 'ara',
+  de: 'ger',
+  fr: 'fre',
+  es: 'spa',
+  it: 'ita',
+  pt: 'por',
+  nl: 'dut',
+  ru: 'rus',
+  tr: 'tur',
+  fa: 'per',
+  he: 'heb',
+  hi: 'hin',
+  zh: 'chi',
+  ja: 'jpn',
+  ko: 'kor',
+  pl: 'pol',
+  uk: 'ukr',
 };
 
 const ID_RE = /^local_[0-9a-f]{20}$/;
@@ -233,28 +244,72 @@ export function createLocalRenderer(opts: LocalRendererOptions): VideoRenderer {
         svgArgs.push('-i', `f${i}.svg`);
         outArgs.push('-map', `${i}:v`, '-frames:v', '1', frameName(f));
       }
-      await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...svgArgs, ...outArgs], { timeoutMs: 60_000, ctx, cwd: tmp });
+      await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...svgArgs, ...outArgs], {
+        timeoutMs: 60_000,
+        ctx,
+        cwd: tmp,
+      });
       const mouths = mouthShapes(frameLoudness(speech, FPS));
       const blinks = blinkFrames(mouths.length, FPS);
-      await writeFile(join(tmp, 'frames.ffconcat'), frameList(mouths.map((mouth, i) => ({ mouth, blink: blinks[i]! })), FPS));
+      await writeFile(
+        join(tmp, 'frames.ffconcat'),
+        frameList(
+          mouths.map((mouth, i) => ({ mouth, blink: blinks[i]! })),
+          FPS,
+        ),
+      );
 
       const title = cleanText(request.title);
       const lang3 = ISO639_2[lang] ?? 'und';
       const out = join(tmp, 'out.mp4');
       const args = [
-        '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-        '-f', 'concat', '-safe', '0', '-i', 'frames.ffconcat',
-        '-i', 'speech.wav',
-        '-map', '0:v', '-map', '1:a',
-        '-vf', `fps=${FPS},format=yuv420p`,
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'animation', '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac', '-b:a', '96k', '-ar', '44100', '-ac', '1',
-        '-movflags', '+faststart',
-        '-metadata', `title=${title}`,
-        '-metadata', `comment=doc2video local render; voice=${voice}; speed=${speed}`,
-        '-metadata:s:a:0', `language=${lang3}`,
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'concat',
+        '-safe',
+        '0',
+        '-i',
+        'frames.ffconcat',
+        '-i',
+        'speech.wav',
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-vf',
+        `fps=${FPS},format=yuv420p`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-tune',
+        'animation',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '96k',
+        '-ar',
+        '44100',
+        '-ac',
+        '1',
+        '-movflags',
+        '+faststart',
+        '-metadata',
+        `title=${title}`,
+        '-metadata',
+        `comment=doc2video local render; voice=${voice}; speed=${speed}`,
+        '-metadata:s:a:0',
+        `language=${lang3}`,
         '-shortest',
-        '-f', 'mp4', out,
+        '-f',
+        'mp4',
+        out,
       ];
       await run('ffmpeg', args, { timeoutMs: opts.timeoutMs ?? 120_000 + t * 2000, ctx, cwd: tmp });
 

@@ -58,13 +58,18 @@ export function createPageImages(opts: PageImageOptions = {}): PageImages {
     async render(req: PageImageRequest, ctx: CallContext) {
       const out = new Map<number, string>();
       await mkdir(req.outDir, { recursive: true });
-      const pages = [...new Set(req.pages)].filter((p) => Number.isInteger(p) && p >= 1 && p <= req.pageCount).sort((a, b) => a - b);
+      const pages = [...new Set(req.pages)]
+        .filter((p) => Number.isInteger(p) && p >= 1 && p <= req.pageCount)
+        .sort((a, b) => a - b);
       const deadline = Date.now() + budgetMs;
       const started = Date.now();
       for (const page of pages.slice(0, maxPages)) {
         const left = deadline - Date.now();
         if (left < 1000) {
-          ctx.logger.warn({ event: 'page_render_budget', jobId: ctx.jobId, page, rendered: out.size }, 'page render budget spent');
+          ctx.logger.warn(
+            { event: 'page_render_budget', jobId: ctx.jobId, page, rendered: out.size },
+            'page render budget spent',
+          );
           break;
         }
         const prefix = join(req.outDir, `page-${page}`);
@@ -75,10 +80,15 @@ export function createPageImages(opts: PageImageOptions = {}): PageImages {
           `--fsize=${MAX_PNG_BYTES}`,
           '--',
           pdftoppm,
-          '-f', String(page), '-l', String(page),
-          '-png', '-singlefile',
+          '-f',
+          String(page),
+          '-l',
+          String(page),
+          '-png',
+          '-singlefile',
           // The long side in pixels: bounds the work whatever the page box says.
-          '-scale-to', String(req.size),
+          '-scale-to',
+          String(req.size),
           req.pdfPath,
           prefix,
         ];
@@ -92,7 +102,9 @@ export function createPageImages(opts: PageImageOptions = {}): PageImages {
           });
           const size = await pngSize(file).catch(() => undefined);
           if (/out of memory/i.test(stderr) || !size || size.width < 16 || size.height < 16) {
-            throw new Error(`no usable image (${size ? `${size.width}x${size.height}` : 'no PNG'}): ${stderr.trim().slice(-200)}`);
+            throw new Error(
+              `no usable image (${size ? `${size.width}x${size.height}` : 'no PNG'}): ${stderr.trim().slice(-200)}`,
+            );
           }
           out.set(page, file);
         } catch (err) {

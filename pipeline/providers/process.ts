@@ -73,7 +73,9 @@ export function runTool(tool: string, bin: string, args: readonly string[], o: R
           return reject(new JobError('CANCELLED', `${tool} stopped: job cancelled`));
         }
         if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-          return reject(new JobError(o.failCode ?? 'VIDEO_FAILED', `${tool} wrote more output than allowed`, { retryable: true }));
+          return reject(
+            new JobError(o.failCode ?? 'VIDEO_FAILED', `${tool} wrote more output than allowed`, { retryable: true }),
+          );
         }
         // execFile kills with killSignal on timeout and reports killed + signal.
         if (err.killed && err.signal === 'SIGKILL') {

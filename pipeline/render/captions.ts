@@ -133,7 +133,19 @@ export function toAss(o: AssOptions): string {
   const encoding = isRightToLeft(o.language) ? -1 : 1;
   const cardL = o.cardArea.x;
   const cardR = o.width - (o.cardArea.x + o.cardArea.w);
-  const style = (name: string, size: number, primary: string, outlineColour: string, back: string, border: number, outline: number, align: number, l: number, r: number, v: number) =>
+  const style = (
+    name: string,
+    size: number,
+    primary: string,
+    outlineColour: string,
+    back: string,
+    border: number,
+    outline: number,
+    align: number,
+    l: number,
+    r: number,
+    v: number,
+  ) =>
     `Style: ${name},${font},${size},${primary},${primary},${outlineColour},${back},0,0,0,0,100,100,0,0,${border},${outline},0,${align},${l},${r},${v},${encoding}`;
   const lines = [
     '[Script Info]',

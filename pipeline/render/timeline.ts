@@ -61,7 +61,9 @@ export function timelineFromPauses(
   const totalWords = words.reduce((a, b) => a + b, 0);
   const speechSeconds = Math.max(1, duration - (n - 1) * pause);
   // Pauses inside the video only: silence at the very start or end is not between scenes.
-  const candidates = silences.filter((s) => s.end - s.start >= MIN_SCENE_PAUSE_SECONDS && s.start > 0.2 && s.end < duration - 0.2);
+  const candidates = silences.filter(
+    (s) => s.end - s.start >= MIN_SCENE_PAUSE_SECONDS && s.start > 0.2 && s.end < duration - 0.2,
+  );
   const tolerance = Math.max(3, (0.35 * speechSeconds) / n);
 
   const gaps: Array<Span & { estimated: boolean }> = [];

@@ -88,7 +88,7 @@ export function buildScriptMessages(request: ScriptRequest): ChatMessage[] {
       ' no speaker labels, no emojis, no URLs.',
     '- Use only what the document says. Do not add facts, numbers or opinions that are not in it.',
     `- Mention the title of the document, "${title}", near the start.`,
-    '- The video shows the document\'s pages while the presenter speaks: cut the script into scenes of one to' +
+    "- The video shows the document's pages while the presenter speaks: cut the script into scenes of one to" +
       ' three sentences, in speaking order, each with the numbers of the pages it talks about' +
       (paged ? ' (the [Page N] markers in the document)' : '') +
       '. The first scene may show page 1 (the title page); the last may show no page (a closing card).',

@@ -96,9 +96,14 @@ export function scenesFromText(text: string, pageTexts: readonly string[] | unde
 export function checkScenes(scenes: readonly Scene[], pageCount: number): Scene[] {
   const out: Scene[] = [];
   for (const s of scenes) {
-    const text = cleanScript(s.text).replace(/\s*\n\s*/g, ' ').trim();
+    const text = cleanScript(s.text)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
     if (!text) continue;
-    const pages = [...new Set(s.pages.filter((p) => Number.isInteger(p) && p >= 1 && p <= pageCount))].slice(0, MAX_PAGES_PER_SCENE);
+    const pages = [...new Set(s.pages.filter((p) => Number.isInteger(p) && p >= 1 && p <= pageCount))].slice(
+      0,
+      MAX_PAGES_PER_SCENE,
+    );
     out.push({ text, pages });
   }
   return out;

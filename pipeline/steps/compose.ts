@@ -75,7 +75,13 @@ export async function composeStep(job: PipelineJob, deps: ComposeDeps): Promise<
     const wanted = [...new Set(scenes.flatMap((s) => s.pages))];
     const images = wanted.length
       ? await deps.pageImages.render(
-          { pdfPath: await deps.ensurePdf(), pageCount: extract.pages, pages: wanted, outDir: path.join(deps.dir, 'pages'), size: geometry.pageImageSize },
+          {
+            pdfPath: await deps.ensurePdf(),
+            pageCount: extract.pages,
+            pages: wanted,
+            outDir: path.join(deps.dir, 'pages'),
+            size: geometry.pageImageSize,
+          },
           ctx,
         )
       : new Map<number, string>();
@@ -197,10 +203,16 @@ async function findTimeline(
   ctx: CallContext,
 ): Promise<SceneTimeline> {
   if (timing && timing.scenes.length === scenes.length) return timelineFromRenderer(timing, duration);
-  const silences = scenes.length > 1 ? await media.silences(source, { noiseDb: SILENCE_NOISE_DB, minSeconds: MIN_SCENE_PAUSE_SECONDS }, ctx) : [];
+  const silences =
+    scenes.length > 1
+      ? await media.silences(source, { noiseDb: SILENCE_NOISE_DB, minSeconds: MIN_SCENE_PAUSE_SECONDS }, ctx)
+      : [];
   const t = timelineFromPauses(scenes, language, duration, silences);
   if (t.source === 'estimate') {
-    ctx.logger.warn({ event: 'scene_pauses_missing', jobId: ctx.jobId, scenes: scenes.length, silences: silences.length }, 'some scene changes estimated from word counts');
+    ctx.logger.warn(
+      { event: 'scene_pauses_missing', jobId: ctx.jobId, scenes: scenes.length, silences: silences.length },
+      'some scene changes estimated from word counts',
+    );
   }
   return t;
 }
@@ -217,7 +229,13 @@ function mergeSlides(slides: Array<{ image: string; seconds: number }>): Array<{
 }
 
 /** Fetch the finished render promptly (D-ID's link lasts about a day); an expired link is re-read once. */
-async function downloadResult(renderer: VideoRenderer, videoId: string, resultUrl: string, dest: string, ctx: CallContext): Promise<void> {
+async function downloadResult(
+  renderer: VideoRenderer,
+  videoId: string,
+  resultUrl: string,
+  dest: string,
+  ctx: CallContext,
+): Promise<void> {
   try {
     await download(renderer, resultUrl, dest, ctx);
   } catch (err) {

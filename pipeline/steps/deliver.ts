@@ -22,7 +22,10 @@ export async function deliverStep(
     const smaller = path.join(deps.dir, 'explainer.fit.mp4');
     // Throws VIDEO_TOO_LARGE when no bitrate worth watching fits.
     bytes = await deps.media.shrink(file, smaller, adapter.maxUploadBytes, deps.ctx);
-    deps.ctx.logger.info({ event: 'video_shrunk', from: compose.bytes, to: bytes, limit: adapter.maxUploadBytes }, 're-encoded to fit the upload limit');
+    deps.ctx.logger.info(
+      { event: 'video_shrunk', from: compose.bytes, to: bytes, limit: adapter.maxUploadBytes },
+      're-encoded to fit the upload limit',
+    );
     file = smaller;
     shrunk = true;
   }

@@ -14,11 +14,30 @@ export function sampleMp4(): Buffer {
   try {
     const out = join(dir, 'sample.mp4');
     execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'color=c=0x475569:s=320x180:r=25:d=2',
-      '-f', 'lavfi', '-i', 'sine=f=220:d=2',
-      '-vf', 'drawbox=x=120:y=30:w=80:h=100:color=0xf1c27d:t=fill',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x475569:s=320x180:r=25:d=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=220:d=2',
+      '-vf',
+      'drawbox=x=120:y=30:w=80:h=100:color=0xf1c27d:t=fill',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      out,
     ]);
     cached = readFileSync(out);
     return cached;

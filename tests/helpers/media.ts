@@ -53,9 +53,18 @@ export async function frameAt(
   if (o.gray) filters.push('format=gray');
   if (o.negate) filters.push('negate');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y', '-ss', t.toFixed(3), '-i', video,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-ss',
+    t.toFixed(3),
+    '-i',
+    video,
     ...(filters.length ? ['-vf', filters.join(',')] : []),
-    '-frames:v', '1', out,
+    '-frames:v',
+    '1',
+    out,
   ]);
   return out;
 }
@@ -71,9 +80,20 @@ export async function meanLuma(video: string, t: number, region: Region): Promis
   const { stdout } = await run(
     'ffmpeg',
     [
-      '-hide_banner', '-loglevel', 'error', '-ss', t.toFixed(3), '-i', video,
-      '-vf', `crop=${region.w}:${region.h}:${region.x}:${region.y},format=gray,scale=1:1:flags=area`,
-      '-frames:v', '1', '-f', 'rawvideo', '-',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      t.toFixed(3),
+      '-i',
+      video,
+      '-vf',
+      `crop=${region.w}:${region.h}:${region.x}:${region.y},format=gray,scale=1:1:flags=area`,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-',
     ],
     { encoding: 'buffer' },
   );
@@ -82,7 +102,18 @@ export async function meanLuma(video: string, t: number, region: Region): Promis
 
 /** Pauses (silences) of a media file's audio, as ffmpeg's silencedetect finds them. */
 export async function silencesOf(file: string, noiseDb = -35, minSeconds = 0.8): Promise<Array<{ start: number; end: number }>> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', file, '-vn', '-af', `silencedetect=noise=${noiseDb}dB:d=${minSeconds}`, '-f', 'null', '-']);
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-nostats',
+    '-i',
+    file,
+    '-vn',
+    '-af',
+    `silencedetect=noise=${noiseDb}dB:d=${minSeconds}`,
+    '-f',
+    'null',
+    '-',
+  ]);
   const out: Array<{ start: number; end: number }> = [];
   let start: number | undefined;
   for (const line of stderr.split('\n')) {

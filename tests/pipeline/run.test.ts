@@ -7,6 +7,7 @@ import { startFakeDid, type FakeDid } from '../fakes/did.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { createTestAdapter, type TestEvent } from '../helpers/test-adapter.js';
 import type { FileRef } from '../../pipeline/job.js';
+import type { ChatAdapter } from '../../pipeline/ports.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
 
@@ -276,7 +277,7 @@ describe('runPipeline on a finished checkpoint', () => {
     });
     const result = await runPipeline(memoryJob('done1', data), {
       logger: captureLogs().logger,
-      adapters: { test: trap<import('../../pipeline/ports.js').ChatAdapter>('adapter') },
+      adapters: { test: trap<ChatAdapter>('adapter') },
       writer: trap('writer'),
       renderer: trap('renderer'),
       media: trap('media'),

@@ -6,9 +6,32 @@ import { textStats } from '../../../pipeline/pdf/text.js';
 import type { PdfFacts } from '../../../pipeline/pdf/verdict.js';
 
 export const INVISIBLES = [
-  ' ', '\t', '\n', '\r', '\f', '\u00A0', '\u2003', '\u3000',
-  '\u200E', '\u200F', '\u061C', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E',
-  '\u2066', '\u2067', '\u2068', '\u2069', '\u0000', '\u0003', '\u001F', '\u007F', '\uFEFF', '\u00AD',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\f',
+  '\u00A0',
+  '\u2003',
+  '\u3000',
+  '\u200E',
+  '\u200F',
+  '\u061C',
+  '\u202A',
+  '\u202B',
+  '\u202C',
+  '\u202D',
+  '\u202E',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u0000',
+  '\u0003',
+  '\u001F',
+  '\u007F',
+  '\uFEFF',
+  '\u00AD',
 ];
 
 /** `s` with characters from `extra` inserted at the given positions. */

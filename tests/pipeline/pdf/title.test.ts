@@ -11,7 +11,18 @@ describe('titles', () => {
     expect(cleanInfoTitle('C:\\Users\\bob\\Documents\\thesis_final.pdf')).toBe('thesis final');
   });
   it('rejects placeholders and non-titles', () => {
-    for (const t of ['untitled', 'Untitled document', '', '   ', 'Document1', 'Microsoft Word - Document1', '1', '???', null, 42]) {
+    for (const t of [
+      'untitled',
+      'Untitled document',
+      '',
+      '   ',
+      'Document1',
+      'Microsoft Word - Document1',
+      '1',
+      '???',
+      null,
+      42,
+    ]) {
       expect(cleanInfoTitle(t)).toBeUndefined();
     }
   });

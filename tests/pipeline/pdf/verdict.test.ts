@@ -1,9 +1,18 @@
 // The verdict rules of pipeline/pdf/verdict.ts: scans, too short, gibberish, the result's shape.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JobError } from '../../../src/errors.js';
+import type { JobError } from '../../../src/errors.js';
 import { countRealChars } from '../../../pipeline/pdf/text.js';
-import { MIN_REAL_CHARS, IMAGE_PAGE_MAX_CHARS, capPageTexts, classifyPdf, scanVerdict, codeForParseError, type PageFacts, type PdfFacts } from '../../../pipeline/pdf/verdict.js';
+import {
+  MIN_REAL_CHARS,
+  IMAGE_PAGE_MAX_CHARS,
+  capPageTexts,
+  classifyPdf,
+  scanVerdict,
+  codeForParseError,
+  type PageFacts,
+  type PdfFacts,
+} from '../../../pipeline/pdf/verdict.js';
 import { interleave, invisibleInserts, expectJobError, facts, ENGLISH, ARABIC, RUSSIAN } from './samples.js';
 
 describe('scanVerdict', () => {
@@ -73,22 +82,33 @@ describe('classifyPdf', () => {
     expect(classifyPdf(facts('東京都の天気は晴れです。明日は雨が降るでしょう。'.repeat(4))).language).toBe('ja');
   });
   it('image pages with no text: PDF_SCANNED (before TEXT_TOO_SHORT)', () => {
-    const f: PdfFacts = { pages: 2, pageFacts: [{ chars: 0, letters: 0, hasImage: true }, { chars: 3, letters: 3, hasImage: true }], text: 'abc' };
+    const f: PdfFacts = {
+      pages: 2,
+      pageFacts: [
+        { chars: 0, letters: 0, hasImage: true },
+        { chars: 3, letters: 3, hasImage: true },
+      ],
+      text: 'abc',
+    };
     expectJobError(() => classifyPdf(f), 'PDF_SCANNED');
   });
   it('property: direction marks and whitespace sprinkled into the text never change the outcome', () => {
     fc.assert(
-      fc.property(fc.constantFrom(ENGLISH, ARABIC, 'short text', '#### **** ####'.repeat(8)), invisibleInserts, (base, inserts) => {
-        const outcome = (t: string) => {
-          try {
-            const r = classifyPdf(facts(t));
-            return { chars: r.chars, language: r.language };
-          } catch (e) {
-            return (e as JobError).code;
-          }
-        };
-        expect(outcome(interleave(base, inserts))).toEqual(outcome(base));
-      }),
+      fc.property(
+        fc.constantFrom(ENGLISH, ARABIC, 'short text', '#### **** ####'.repeat(8)),
+        invisibleInserts,
+        (base, inserts) => {
+          const outcome = (t: string) => {
+            try {
+              const r = classifyPdf(facts(t));
+              return { chars: r.chars, language: r.language };
+            } catch (e) {
+              return (e as JobError).code;
+            }
+          };
+          expect(outcome(interleave(base, inserts))).toEqual(outcome(base));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -130,7 +150,7 @@ describe('gibberish by words', () => {
 });
 
 describe('page texts', () => {
-  it('keeps each page\'s text, normalised, sharing the character cap', () => {
+  it("keeps each page's text, normalised, sharing the character cap", () => {
     const r = classifyPdf({ ...facts(`${ENGLISH}\n\n${ARABIC}`, { pages: 2 }), pageTexts: [ENGLISH, `  ${ARABIC}\u200F`] });
     expect(r.pageTexts).toEqual([ENGLISH, ARABIC]);
     expect(capPageTexts(['abcdef', 'ghijkl', 'mnop'], 8)).toEqual(['abcdef', 'gh']);

@@ -70,7 +70,10 @@ describe('page images', () => {
     const ac = new AbortController();
     ac.abort();
     const err = await createPageImages()
-      .render({ pdfPath: pdf, pageCount: 4, pages: [1], outDir: path.join(dir, 'e'), size: 800 }, { jobId: 'p5', logger, signal: ac.signal })
+      .render(
+        { pdfPath: pdf, pageCount: 4, pages: [1], outDir: path.join(dir, 'e'), size: 800 },
+        { jobId: 'p5', logger, signal: ac.signal },
+      )
       .catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('CANCELLED');
   });

@@ -24,7 +24,7 @@ describe('scenes', () => {
       { text: 'Two.', pages: [] },
     ]);
   });
-  it('checks a writer\'s scenes: cleaned text, real pages only, at most three, no empty scenes', () => {
+  it("checks a writer's scenes: cleaned text, real pages only, at most three, no empty scenes", () => {
     const checked = checkScenes(
       [
         { text: '**Hello** [pause] there.', pages: [1, 1, 0, 7, 2.5] },

@@ -54,7 +54,14 @@ async function didJob(id: string, scenes: Scene[], options: JobOptions = {}, lan
   const ctx = { jobId: id, logger };
   const script = scenes.map((s) => s.text).join('\n\n');
   const { id: videoId } = await renderer.create(
-    { script, scenes: scenes.map((s) => s.text), language, voiceId: language === 'ar' ? 'ar-SA-HamedNeural' : 'en-US-JennyNeural', avatarStyle: 'professional', title: 'Three Landscapes' },
+    {
+      script,
+      scenes: scenes.map((s) => s.text),
+      language,
+      voiceId: language === 'ar' ? 'ar-SA-HamedNeural' : 'en-US-JennyNeural',
+      avatarStyle: 'professional',
+      title: 'Three Landscapes',
+    },
     ctx,
   );
   did.finish(videoId);
@@ -62,10 +69,21 @@ async function didJob(id: string, scenes: Scene[], options: JobOptions = {}, lan
   if (status.state !== 'done') throw new Error('not done');
   const checkpoint: Checkpoint = {
     fetch: { sha256: 'x', bytes: 1, localPath: pdf },
-    extract: { pages: 3, chars: 300, language, title: 'Three Landscapes', text: PAGES.flat().join(' '), pageTexts: PAGES.map((p) => p.join('\n')) },
+    extract: {
+      pages: 3,
+      chars: 300,
+      language,
+      title: 'Three Landscapes',
+      text: PAGES.flat().join(' '),
+      pageTexts: PAGES.map((p) => p.join('\n')),
+    },
     script: { text: script, scenes, language, words: 40, estimatedSeconds: 16, provider: 'openrouter', cached: false },
     render: { provider: 'd-id', videoId, createdAt: Date.now(), deadline: Date.now() + 60_000 },
-    wait: { resultUrl: status.resultUrl, polls: 1, ...(status.durationSeconds ? { durationSeconds: status.durationSeconds } : {}) },
+    wait: {
+      resultUrl: status.resultUrl,
+      polls: 1,
+      ...(status.durationSeconds ? { durationSeconds: status.durationSeconds } : {}),
+    },
   };
   const job = memoryJob(id, jobData({ checkpoint, options }));
   const deps: ComposeDeps = {
@@ -82,7 +100,7 @@ async function didJob(id: string, scenes: Scene[], options: JobOptions = {}, lan
 }
 
 describe('compose: D-ID presenter, slides layout', () => {
-  it('shows each scene\'s page while it is spoken, presenter in a circle, captions, 1280x720 H.264 + AAC', async () => {
+  it("shows each scene's page while it is spoken, presenter in a circle, captions, 1280x720 H.264 + AAC", async () => {
     const { job, deps, raw } = await didJob('c1', SCENES);
     const r = await composeStep(job, deps);
     const p = await probe(r.path);
@@ -129,13 +147,22 @@ describe('compose: captions', () => {
     await (await import('node:fs/promises')).writeFile(rawFile, raw);
     // Speech of each scene: between the pauses in D-ID's own audio.
     const pauses = (await silencesOf(rawFile)).filter((s) => s.start > 0.2 && s.end < r.durationSeconds - 0.2);
-    const speech = SCENES.map((_, i) => ({ start: i === 0 ? 0 : pauses[i - 1]!.end, end: i === SCENES.length - 1 ? r.durationSeconds : pauses[i]!.start }));
+    const speech = SCENES.map((_, i) => ({
+      start: i === 0 ? 0 : pauses[i - 1]!.end,
+      end: i === SCENES.length - 1 ? r.durationSeconds : pauses[i]!.start,
+    }));
     for (const [i, scene] of SCENES.entries()) {
       const t = (speech[i]!.start + speech[i]!.end) / 2;
-      const text = await ocr(await frameAt(r.path, t, path.join(dir, `c2-band-${i}.png`), { region: BAND, scale: 2, gray: true, negate: true }), 'eng', 6);
+      const text = await ocr(
+        await frameAt(r.path, t, path.join(dir, `c2-band-${i}.png`), { region: BAND, scale: 2, gray: true, negate: true }),
+        'eng',
+        6,
+      );
       const words = scene.text.toLowerCase().match(/[a-z]{4,}/g)!;
       const seen = words.filter((w) => text.includes(w));
-      expect(seen.length, `scene ${i + 1} at ${t.toFixed(2)} s read "${text.trim()}"`).toBeGreaterThanOrEqual(Math.ceil(words.length / 2));
+      expect(seen.length, `scene ${i + 1} at ${t.toFixed(2)} s read "${text.trim()}"`).toBeGreaterThanOrEqual(
+        Math.ceil(words.length / 2),
+      );
     }
   }, 120_000);
 
@@ -172,9 +199,19 @@ describe('compose: layouts and right-to-left', () => {
     expect(await meanLuma(r.path, t, circle(right.x))).toBeGreaterThan(200);
     // The page sits to the right of the circle.
     expect(slidesLayout('ar').page.x).toBeGreaterThan(left.x + left.size);
-    const band = await ocr(await frameAt(r.path, t, path.join(dir, 'c4-band.png'), { region: BAND, scale: 2, gray: true, negate: true }), 'ara', 6);
-    const arabicWords = AR_SCENES[0]!.text.replace(/[.،]/g, '').split(/\s+/).filter((w) => w.length >= 4);
-    expect(arabicWords.some((w) => band.includes(w)), `read "${band.trim()}"`).toBe(true);
+    const band = await ocr(
+      await frameAt(r.path, t, path.join(dir, 'c4-band.png'), { region: BAND, scale: 2, gray: true, negate: true }),
+      'ara',
+      6,
+    );
+    const arabicWords = AR_SCENES[0]!.text
+      .replace(/[.،]/g, '')
+      .split(/\s+/)
+      .filter((w) => w.length >= 4);
+    expect(
+      arabicWords.some((w) => band.includes(w)),
+      `read "${band.trim()}"`,
+    ).toBe(true);
     await frameAt(r.path, t, path.join(dir, 'c4-full.png'));
   }, 120_000);
 

@@ -37,10 +37,29 @@ async function composedJob(id: string) {
   await (await import('node:fs/promises')).mkdir(jobDir, { recursive: true });
   const file = path.join(jobDir, 'explainer.mp4');
   await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=25:d=6',
-    '-f', 'lavfi', '-i', 'sine=f=440:d=6',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=1280x720:r=25:d=6',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:d=6',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '12',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    file,
   ]);
   const bytes = (await stat(file)).size;
   const { logger, logs } = captureLogs();
@@ -52,8 +71,14 @@ async function composedJob(id: string) {
         render: { provider: 'd-id', videoId: 'clp_x', createdAt: Date.now(), deadline: Date.now() + 60_000 },
         wait: { resultUrl: 'https://d-id-results.example/clp_x.mp4?X-Amz-Signature=abc', durationSeconds: 6, polls: 1 },
         compose: {
-          path: file, bytes, durationSeconds: 6, layout: 'slides', captions: true,
-          vttPath: path.join(dir, `${id}.vtt`), sceneStarts: [0], timing: 'pauses',
+          path: file,
+          bytes,
+          durationSeconds: 6,
+          layout: 'slides',
+          captions: true,
+          vttPath: path.join(dir, `${id}.vtt`),
+          sceneStarts: [0],
+          timing: 'pauses',
         },
       },
     }),
@@ -69,7 +94,11 @@ describe('deliverStep', () => {
     const adapter = createTestAdapter({ redis, prefix, outDir: path.join(dir, 'out1') });
     const result = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir });
     expect(result).toMatchObject({ bytes, as: 'file' });
-    const [video] = (await adapter.events('d1')).filter((e) => e.type === 'video') as Array<{ savedTo: string; as: string; title: string }>;
+    const [video] = (await adapter.events('d1')).filter((e) => e.type === 'video') as Array<{
+      savedTo: string;
+      as: string;
+      title: string;
+    }>;
     expect(video).toMatchObject({ as: 'file', title: 'Water: a/b "cycle"' });
     expect((await readFile(video!.savedTo)).equals(original)).toBe(true);
   });
@@ -92,7 +121,9 @@ describe('deliverStep', () => {
     const { job, logger, ctx, jobDir } = await composedJob('d3');
     const prefix = `td${randomBytes(4).toString('hex')}`;
     const adapter = createTestAdapter({ redis, prefix, maxUploadBytes: 20_000 });
-    const err = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir }).catch((e: unknown) => e);
+    const err = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(JobError);
     expect((err as JobError).code).toBe('VIDEO_TOO_LARGE');
     expect((await adapter.events('d3')).filter((e) => e.type === 'video')).toHaveLength(0);
