@@ -42,6 +42,7 @@ const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
     script: 'Writing the script…',
     render: 'Starting the video…',
     wait: 'Rendering the video…',
+    compose: 'Putting the pages and captions in…',
     deliver: 'Uploading the video…',
   },
   ar: {
@@ -50,6 +51,7 @@ const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
     script: 'جارٍ كتابة النص…',
     render: 'جارٍ بدء الفيديو…',
     wait: 'جارٍ إنشاء الفيديو…',
+    compose: 'جارٍ إضافة الصفحات والترجمة النصية…',
     deliver: 'جارٍ رفع الفيديو…',
   },
 };

@@ -55,10 +55,10 @@ export interface JobOptions {
   stopAfter?: StepName;
 }
 
-export const STEPS = ['fetch', 'extract', 'script', 'render', 'wait', 'deliver'] as const;
+export const STEPS = ['fetch', 'extract', 'script', 'render', 'wait', 'compose', 'deliver'] as const;
 export type StepName = (typeof STEPS)[number];
 /** Steps that spend money or hold a render: the per-user concurrency limit applies to these. */
-export const PAID_STEPS: readonly StepName[] = ['script', 'render', 'wait', 'deliver'];
+export const PAID_STEPS: readonly StepName[] = ['script', 'render', 'wait', 'compose', 'deliver'];
 
 export interface FetchResult {
   sha256: string;
@@ -76,10 +76,25 @@ export interface ExtractResult {
   title: string;
   /** Extracted text, capped at 50,000 characters. */
   text: string;
+  /**
+   * Text of each page (index = page - 1), sharing the 50,000-character cap of `text`, so scenes
+   * can point at the page they talk about. Absent in checkpoints written before it existed.
+   */
+  pageTexts?: string[];
+}
+
+/** One to a few sentences of the script and the PDF pages (1-based) shown while they are spoken. */
+export interface Scene {
+  text: string;
+  /** Empty: no page (the title card at the start, a closing card at the end). */
+  pages: number[];
 }
 
 export interface ScriptResult {
+  /** The whole script: the scenes' texts joined by blank lines. */
   text: string;
+  /** Always set by the script step; absent in checkpoints written before scenes existed. */
+  scenes?: Scene[];
   language: string;
   words: number;
   estimatedSeconds: number;
@@ -98,15 +113,47 @@ export interface RenderResult {
   deadline: number;
 }
 
+/** A stretch of the speech, in seconds from the start of the video. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** When each scene and sentence is spoken, as the renderer knows it (the local voice does). */
+export interface SpeechTiming {
+  /** One per scene, in order. */
+  scenes: Span[];
+  sentences: Array<Span & { text: string }>;
+}
+
 export interface WaitResult {
   resultUrl: string;
   durationSeconds?: number;
   polls: number;
+  /** Exact speech timing when the renderer knows it (local); D-ID's is found from its pauses. */
+  timing?: SpeechTiming;
+}
+
+export interface ComposeResult {
+  /** The explainer MP4 on this worker's disk (another worker composes again: nothing is paid). */
+  path: string;
+  bytes: number;
+  durationSeconds: number;
+  layout: VideoLayout;
+  captions: boolean;
+  /** The WebVTT captions, kept with the job after delivery. */
+  vttPath: string;
+  /** When each scene starts (seconds). */
+  sceneStarts: number[];
+  /** How scene times were found: the renderer's own timing, pauses in the audio, or the word-count estimate. */
+  timing: 'renderer' | 'pauses' | 'estimate';
 }
 
 export interface DeliverResult {
   deliveredAt: number;
   bytes: number;
+  /** Re-encoded to fit the platform's upload limit. */
+  shrunk?: boolean;
   /** How it went out: as a file, or as a link when the platform's upload limit is lower. */
   as: 'file' | 'link';
 }
@@ -117,6 +164,7 @@ export interface Checkpoint {
   script?: ScriptResult;
   render?: RenderResult;
   wait?: WaitResult;
+  compose?: ComposeResult;
   deliver?: DeliverResult;
   /** Polls made so far in the wait step (drives the back-off schedule). */
   polls?: number;

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
-import type { Checkpoint, Platform, ScriptResult, StepName, VideoJobData } from './job.js';
+import type { Checkpoint, Platform, Scene, ScriptResult, SpeechTiming, StepName, VideoJobData, VideoLayout } from './job.js';
 
 // ---------------------------------------------------------------------------------------------
 // The job and the runtime around it
@@ -146,6 +146,8 @@ export interface CallContext {
 export interface ScriptRequest {
   title: string;
   text: string;
+  /** Text per page (index = page - 1), when known: scenes name the pages they talk about. */
+  pageTexts?: string[];
   /** ISO 639-1 code of the language the script must be written in. */
   language: string;
   minWords: number;
@@ -157,6 +159,8 @@ export interface ScriptRequest {
 
 export interface ScriptDraft {
   text: string;
+  /** The same script cut into scenes, when the writer gave them (text = scenes joined). */
+  scenes?: Scene[];
   model?: string;
   costUsd?: number;
   promptTokens?: number;
@@ -179,11 +183,16 @@ export interface RenderRequest {
   title: string;
   /** Where the provider calls back when done (D-ID only; absent without PUBLIC_URL). */
   webhookUrl?: string;
+  /**
+   * The script's scenes in order (their texts joined = script). The renderer leaves a pause of
+   * SCENE_PAUSE_SECONDS between them, so scene changes can be found in the finished video.
+   */
+  scenes?: string[];
 }
 
 export type RenderStatus =
   | { state: 'pending'; raw: string }
-  | { state: 'done'; resultUrl: string; durationSeconds?: number }
+  | { state: 'done'; resultUrl: string; durationSeconds?: number; timing?: SpeechTiming }
   | { state: 'error'; reason: string }
   | { state: 'rejected'; reason: string };
 
@@ -200,4 +209,81 @@ export interface VideoRenderer {
 
 export class ResultUrlExpiredError extends Error {
   override name = 'ResultUrlExpiredError';
+}
+
+// --- pictures and compositing ----------------------------------------------------------------
+
+export interface PageImageRequest {
+  pdfPath: string;
+  /** Pages in the document (pages past it are skipped). */
+  pageCount: number;
+  /** 1-based pages to render. */
+  pages: number[];
+  outDir: string;
+  /** Long side of each image in pixels. */
+  size: number;
+}
+
+export interface PageImages {
+  /** page -> PNG path. A page that cannot be rendered is left out (and logged). */
+  render(request: PageImageRequest, ctx: CallContext): Promise<Map<number, string>>;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** One full frame (1280x720): a page image fitted into `box` on the background, or the background alone. */
+export interface SlideRequest {
+  page?: string;
+  box: Box;
+  width: number;
+  height: number;
+  background: string;
+  output: string;
+}
+
+export interface CompositionPlan {
+  /** The presenter video with the speech (D-ID's MP4 or the local renderer's). */
+  presenter: string;
+  durationSeconds: number;
+  width: number;
+  height: number;
+  layout: VideoLayout;
+  /** slides layout: full frames and how long each shows, in order (summing to the duration). */
+  slides: Array<{ image: string; seconds: number }>;
+  /** slides layout: the presenter's circle (top-left corner and diameter). */
+  pip?: { x: number; y: number; size: number };
+  background: string;
+  /** ASS file burned in (captions, card titles); none when absent. */
+  assFile?: string;
+  output: string;
+  title: string;
+  /** ISO 639-1, for the audio track's language tag. */
+  language: string;
+}
+
+export interface MediaInfo {
+  durationSeconds: number;
+  width: number;
+  height: number;
+  hasAudio: boolean;
+}
+
+/** ffmpeg behind a port: the compose step decides what to make, this makes it. */
+export interface MediaToolkit {
+  probe(file: string, ctx: CallContext): Promise<MediaInfo>;
+  /** Stretches of the audio quieter than `noiseDb` for at least `minSeconds`. */
+  silences(
+    file: string,
+    opts: { noiseDb: number; minSeconds: number },
+    ctx: CallContext,
+  ): Promise<Array<{ start: number; end: number }>>;
+  slide(request: SlideRequest, ctx: CallContext): Promise<void>;
+  compose(plan: CompositionPlan, ctx: CallContext): Promise<void>;
+  /** Re-encode `input` to at most `maxBytes` (lower bitrate, same size and duration); the new size. */
+  shrink(input: string, output: string, maxBytes: number, ctx: CallContext): Promise<number>;
 }

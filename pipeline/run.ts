@@ -5,13 +5,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../src/logger.js';
 import { JobError } from '../src/errors.js';
-import { PAID_STEPS, STEPS, stepNumber, type StepName, type VideoJobResult } from './job.js';
+import { PAID_STEPS, STEPS, stepNumber, type StepName, type VideoJobResult, type VideoLayout } from './job.js';
 import {
   adapterFor,
   type AdapterContext,
   type AdapterRegistry,
   type CallContext,
   type ChatAdapter,
+  type MediaToolkit,
+  type PageImages,
   type PipelineJob,
   type PipelineObserver,
   type RenderClaims,
@@ -25,6 +27,7 @@ import { extractStep } from './steps/extract.js';
 import { scriptStep } from './steps/script.js';
 import { renderStep } from './steps/render.js';
 import { waitStep } from './steps/wait.js';
+import { composeStep } from './steps/compose.js';
 import { deliverStep } from './steps/deliver.js';
 
 export interface PipelineDeps {
@@ -32,6 +35,12 @@ export interface PipelineDeps {
   adapters: AdapterRegistry;
   writer: ScriptWriter;
   renderer: VideoRenderer;
+  /** ffmpeg: probing, silence detection, the composite. */
+  media: MediaToolkit;
+  /** PDF pages -> images for the slides layout. */
+  pageImages: PageImages;
+  /** Layout and burned-in captions when the job does not say (config VIDEO_LAYOUT / VIDEO_CAPTIONS). */
+  videoDefaults: { layout: VideoLayout; captions: boolean };
   scriptCache: ScriptCache;
   slots?: SlotGate;
   observer?: PipelineObserver;
@@ -70,8 +79,13 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
 
   for (const step of STEPS) {
     const cp = job.data.checkpoint;
-    // The PDF on disk is only needed until the text is extracted; another worker re-fetches it.
-    const done = cp[step] !== undefined && !(step === 'fetch' && !cp.extract && !existsSync(cp.fetch!.localPath));
+    // Files on this worker's disk: the PDF is needed until the text is extracted (and again for
+    // page images, fetched then if missing), the composite until it is delivered. Another worker
+    // fetches or composes again; neither is paid.
+    const lost = () =>
+      (step === 'fetch' && !cp.extract && !existsSync(cp.fetch!.localPath)) ||
+      (step === 'compose' && !cp.deliver && !existsSync(cp.compose!.path));
+    const done = cp[step] !== undefined && !lost();
     if (done) {
       if (step === stopAfter) return { stoppedAfter: step };
       continue;
@@ -140,13 +154,31 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
         await job.saveCheckpoint({ wait: outcome.done, polls: (cp.polls ?? 0) + 1 });
         break;
       }
-      case 'deliver': {
-        await throwIfCancelled(job, deps);
-        const delivered = await deliverStep(job, adapter, actx, {
+      case 'compose': {
+        const composed = await composeStep(job, {
           renderer: deps.renderer,
+          media: deps.media,
+          pageImages: deps.pageImages,
           ctx: call,
           dir: jobDir,
+          captionsDir: path.join(deps.workDir, 'captions'),
+          defaults: deps.videoDefaults,
+          ensurePdf: async () => {
+            const have = job.data.checkpoint.fetch!;
+            if (existsSync(have.localPath)) return have.localPath;
+            const fetched = await fetchStep(adapter, actx, { dir: jobDir, maxBytes: deps.maxPdfBytes });
+            // Another file under the same job would show the wrong pages.
+            if (fetched.sha256 !== have.sha256) throw new JobError('PDF_CORRUPT', 'the PDF changed since it was read');
+            await job.saveCheckpoint({ fetch: fetched });
+            return fetched.localPath;
+          },
         });
+        await job.saveCheckpoint({ compose: composed });
+        break;
+      }
+      case 'deliver': {
+        await throwIfCancelled(job, deps);
+        const delivered = await deliverStep(job, adapter, actx, { media: deps.media, ctx: call, dir: jobDir });
         await job.saveCheckpoint({ deliver: delivered });
         logger.info({ event: 'delivered', bytes: delivered.bytes, as: delivered.as }, 'video delivered');
         break;
@@ -157,8 +189,9 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
   }
 
   const cp = job.data.checkpoint;
+  const durationSeconds = cp.compose?.durationSeconds ?? cp.wait?.durationSeconds;
   return {
-    ...(cp.wait?.durationSeconds !== undefined ? { durationSeconds: cp.wait.durationSeconds } : {}),
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
     ...(cp.deliver ? { bytes: cp.deliver.bytes } : {}),
   };
 }

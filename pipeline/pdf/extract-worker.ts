@@ -4,7 +4,8 @@
 // Keep it small: anything that decides an outcome belongs in classify.ts.
 import { readFile } from 'node:fs/promises';
 import { PDFParse } from 'pdf-parse';
-import { IMAGE_PAGE_MAX_CHARS, capText, normalizeText, textStats, type PageFacts } from './classify.js';
+import { capText, normalizeText, textStats } from './text.js';
+import { IMAGE_PAGE_MAX_CHARS, type PageFacts } from './verdict.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 
 /** Pages with little text whose operator lists are checked for images (a spread sample). */
@@ -72,12 +73,19 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
     const result = await parser.getText({ first: pagesParsed, pageJoiner: '' });
 
     const pageFacts: PageFacts[] = [];
+    const pageTexts: string[] = [];
     let text = '';
+    let pageChars = 0;
     for (const page of result.pages) {
       pageFacts.push(textStats(page.text));
-      if (text.length <= req.maxChars) {
+      if (text.length <= req.maxChars || pageChars < req.maxChars) {
         const norm = normalizeText(page.text);
-        if (norm) text = text ? `${text}\n\n${norm}` : norm;
+        if (text.length <= req.maxChars && norm) text = text ? `${text}\n\n${norm}` : norm;
+        if (pageChars < req.maxChars) {
+          const kept = capText(norm, req.maxChars - pageChars);
+          pageTexts.push(kept);
+          pageChars += kept.length;
+        }
       }
     }
 
@@ -105,7 +113,7 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
     return {
       type: 'result',
       pagesParsed,
-      facts: { pages, pageFacts, infoTitle: info.info?.Title, text: capText(text, req.maxChars) },
+      facts: { pages, pageFacts, infoTitle: info.info?.Title, text: capText(text, req.maxChars), pageTexts },
     };
   } finally {
     await parser.destroy().catch(() => undefined);
@@ -125,7 +133,7 @@ async function main(): Promise<void> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   process.once('message', (req: WorkerRequest) => {
-    extract(req)
+    void extract(req)
       .catch((e: unknown): WorkerMessage => ({ type: 'error', ...describe(e) }))
       .then(send)
       .finally(() => process.exit(0));

@@ -18,14 +18,8 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JobError } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
-import {
-  DEFAULT_MAX_CHARS,
-  PDF_HEADER_WINDOW,
-  classifyPdf,
-  codeForParseError,
-  hasPdfHeader,
-  type PdfFacts,
-} from './classify.js';
+import { PDF_HEADER_WINDOW, hasPdfHeader } from './text.js';
+import { DEFAULT_MAX_CHARS, classifyPdf, codeForParseError, type PdfFacts } from './verdict.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 
 export const DEFAULT_TIMEOUT_MS = 25_000;

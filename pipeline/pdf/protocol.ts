@@ -1,5 +1,5 @@
 // Messages between extract.ts (parent) and extract-worker.ts (child process). Types only.
-import type { PdfFacts } from './classify.js';
+import type { PdfFacts } from './verdict.js';
 
 /** Parent -> child, once, after the child said it is ready. */
 export interface WorkerRequest {

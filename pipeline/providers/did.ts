@@ -11,6 +11,7 @@ import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { AvatarStyle } from '../../src/config.js';
 import { JobError } from '../../src/errors.js';
+import { SCENE_PAUSE_SECONDS } from '../render/timeline.js';
 import {
   ResultUrlExpiredError,
   type CallContext,
@@ -40,6 +41,17 @@ export interface DidRendererOptions {
   maxRetryAfterMs?: number;
   /** How many recent videos findExisting looks through. Default 100. */
   listLimit?: number;
+}
+
+/** The pause asked for between scenes (the compose step looks for pauses of this length). */
+export const SCENE_BREAK_MS = Math.round(SCENE_PAUSE_SECONDS * 1000);
+
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+/** `<speak>scene 1 <break time="1200ms"/> scene 2 ...</speak>`, the text escaped for XML. */
+export function scenesSsml(scenes: readonly string[], breakMs: number): string {
+  return `<speak>${scenes.map((s) => xmlEscape(s.trim())).join(` <break time="${breakMs}ms"/> `)}</speak>`;
 }
 
 export interface DidRenderer extends VideoRenderer {
@@ -239,7 +251,15 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
 
   async function create(req: RenderRequest, ctx: CallContext): Promise<{ id: string }> {
     const avatar = opts.avatars[req.avatarStyle];
-    const script = { type: 'text', input: req.script, provider: { type: 'microsoft', voice_id: req.voiceId } };
+    // Scenes go out as SSML with a break between them: the pauses are how the compose step finds
+    // where each scene starts in the one video D-ID makes.
+    const ssml = req.scenes && req.scenes.length > 1 ? scenesSsml(req.scenes, SCENE_BREAK_MS) : undefined;
+    const script = {
+      type: 'text',
+      input: ssml ?? req.script,
+      ...(ssml ? { ssml: true } : {}),
+      provider: { type: 'microsoft', voice_id: req.voiceId },
+    };
     const common = {
       script,
       ...(req.webhookUrl ? { webhook: req.webhookUrl } : {}),

@@ -1,7 +1,9 @@
 // Offline script writer: an extractive presenter script made of the document's own most
 // informative sentences. No network, no cost, deterministic (same input -> same output), and
 // always inside the word range it is asked for, so the pipeline works without an API key.
+import type { Scene } from '../job.js';
 import { countWords } from '../script/limits.js';
+import { scenesFromText, scriptText } from '../script/scenes.js';
 import type { ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 
 interface Phrases {
@@ -154,10 +156,19 @@ interface Sentence {
   text: string;
   words: number;
   score: number;
+  /** 1-based page it was read from; undefined when the page texts are unknown. */
+  page?: number;
+}
+
+/** Sentences with the page they were read from (whole text, unpaged, when page texts are unknown). */
+function pagedSentences(request: ScriptRequest): Array<{ text: string; page?: number }> {
+  if (!request.pageTexts?.length) return splitSentences(request.text).map((text) => ({ text }));
+  return request.pageTexts.flatMap((t, i) => splitSentences(t).map((text) => ({ text, page: i + 1 })));
 }
 
 /** Scores sentences by the TF-IDF weight of their distinct terms, length-normalised. */
-function rank(sentences: string[], language: string, title: string): Sentence[] {
+function rank(paged: Array<{ text: string; page?: number }>, language: string, title: string): Sentence[] {
+  const sentences = paged.map((p) => p.text);
   const termLists = sentences.map((s) => terms(s, language));
   const df = new Map<string, number>();
   const tf = new Map<string, number>();
@@ -179,7 +190,8 @@ function rank(sentences: string[], language: string, title: string): Sentence[] 
     // The opening sentences of a document usually state what it is about.
     const position = index < 3 ? 1.15 : 1;
     const score = (sum / Math.sqrt(Math.max(1, termLists[index]!.length))) * position;
-    return { index, text, words: countWords(text, language), score };
+    const page = paged[index]!.page;
+    return { index, text, words: countWords(text, language), score, ...(page !== undefined ? { page } : {}) };
   });
 }
 
@@ -207,7 +219,34 @@ function shortTitle(title: string, fallback: string): string {
   return words.length > 16 ? `${words.slice(0, 16).join(' ')}…` : t;
 }
 
+/** Sentences per scene: a page stays on screen for a few sentences, not a whole minute. */
+const SENTENCES_PER_SCENE = 3;
+
+/** Consecutive sentences of the same page grouped into scenes of up to SENTENCES_PER_SCENE. */
+function groupScenes(sentences: readonly Sentence[], joiner: string): Scene[] {
+  const scenes: Array<Scene & { n: number; page: number | undefined }> = [];
+  for (const s of sentences) {
+    const last = scenes[scenes.length - 1];
+    if (last && last.n < SENTENCES_PER_SCENE && last.page === s.page) {
+      last.text += joiner + s.text;
+      last.n++;
+    } else {
+      scenes.push({ text: s.text, pages: s.page !== undefined ? [s.page] : [], n: 1, page: s.page });
+    }
+  }
+  return scenes.map(({ text, pages }) => ({ text, pages }));
+}
+
 export function writeLocalScript(request: ScriptRequest): string {
+  return scriptText(writeLocalScenes(request));
+}
+
+/**
+ * The extractive script as scenes: the opening on the first page (the title), the picked
+ * sentences grouped by the page they were read from, a summary (when the document is short) on
+ * the pages of its sentences, and the closing on no page (a closing card).
+ */
+export function writeLocalScenes(request: ScriptRequest): Scene[] {
   const language = request.language;
   const phrases = PHRASES[language] ?? PHRASES[language.split('-')[0]!] ?? PHRASES.en!;
   const wc = (s: string) => countWords(s, language);
@@ -218,8 +257,7 @@ export function writeLocalScript(request: ScriptRequest): string {
   const { minWords, maxWords } = request;
   const target = Math.min(maxWords, Math.max(minWords, request.targetWords));
 
-  const all = splitSentences(request.text);
-  const ranked = rank(all, language, request.title);
+  const ranked = rank(pagedSentences(request), language, request.title);
   // Candidates: real sentences of speakable length. Fragments (headings, captions, page numbers)
   // and run-on blocks (tables, reference lists) make poor narration.
   let candidates = ranked.filter((s) => s.words >= 4 && s.words <= 70 && TERMINATORS.includes(s.text.slice(-1)));
@@ -252,11 +290,12 @@ export function writeLocalScript(request: ScriptRequest): string {
   chosen.sort((a, b) => a.index - b.index);
   // Chinese and Japanese are written without spaces between sentences.
   const joiner = /^(zh|ja)/.test(language) ? '' : ' ';
-  const parts = [opening, chosen.map((s) => s.text).join(joiner)];
+  const scenes: Scene[] = [{ text: opening, pages: request.pageTexts?.length ? [1] : [] }, ...groupScenes(chosen, joiner)];
 
   // A short document: repeat its key sentences as a summary until the minimum is reached.
   if (frame + words < minWords) {
     const summary: string[] = [phrases.summary];
+    const summaryPages = new Set<number>();
     words += wc(phrases.summary);
     const pool = byScore.length ? byScore : [{ index: 0, text: closing, words: wc(closing), score: 0 }];
     for (let i = 0; frame + words < minWords && i < 10_000; i++) {
@@ -267,20 +306,22 @@ export function writeLocalScript(request: ScriptRequest): string {
       const w = wc(text);
       if (w === 0) break;
       summary.push(text);
+      if ('page' in s && s.page !== undefined) summaryPages.add(s.page);
       words += w;
     }
-    parts.push(summary.join(joiner));
+    scenes.push({ text: summary.join(joiner), pages: [...summaryPages].slice(0, 3) });
   }
-  parts.push(closing);
-  let script = parts.filter((p) => p.trim()).join('\n\n');
+  scenes.push({ text: closing, pages: [] });
+  const kept = scenes.filter((s) => s.text.trim());
 
   // Safety net: segmentation of the joined text can differ by a word or two from the sum of parts.
-  let total = wc(script);
-  if (total > maxWords) script = truncateWords(script, maxWords, language);
+  // Rare; the cut text is then re-split into scenes with pages guessed from its words.
+  let script = scriptText(kept);
+  if (wc(script) <= maxWords && wc(script) >= minWords) return kept;
+  if (wc(script) > maxWords) script = truncateWords(script, maxWords, language);
   for (let i = 0; wc(script) < minWords && i < 1000; i++) script += `\n\n${closing}`;
-  total = wc(script);
-  if (total > maxWords) script = truncateWords(script, maxWords, language);
-  return script;
+  if (wc(script) > maxWords) script = truncateWords(script, maxWords, language);
+  return scenesFromText(script, request.pageTexts, language);
 }
 
 export function createLocalScriptWriter(): ScriptWriter {
@@ -288,7 +329,8 @@ export function createLocalScriptWriter(): ScriptWriter {
     name: 'local',
     model: 'extractive-v1',
     async write(request: ScriptRequest): Promise<ScriptDraft> {
-      return { text: writeLocalScript(request), model: 'extractive-v1', costUsd: 0 };
+      const scenes = writeLocalScenes(request);
+      return { text: scriptText(scenes), scenes, model: 'extractive-v1', costUsd: 0 };
     },
   };
 }

@@ -16,7 +16,8 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { JobError } from '../../src/errors.js';
 import { countWords } from '../script/limits.js';
-import { buildScriptMessages } from '../script/prompt.js';
+import { SCENES_JSON_SCHEMA, buildScriptMessages } from '../script/prompt.js';
+import { isSceneList, scriptText } from '../script/scenes.js';
 import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 import { isRetryableNetworkError, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
 import type { WatchedEvent } from '../../src/logger.js';
@@ -109,6 +110,36 @@ function contentText(content: unknown): string {
   }
   return '';
 }
+
+/**
+ * The model's answer as a draft. Structured output gives {"scenes":[...]}; a model that ignored
+ * the schema answers prose (or JSON in a code fence, or JSON of another shape with the script in
+ * a "script"/"text" field). Prose is used as it is: the script step cuts it into scenes.
+ * Undefined: JSON with no script in it (worth another attempt).
+ */
+export function draftFromContent(content: string): Pick<ScriptDraft, 'text' | 'scenes'> | undefined {
+  const unfenced = content.replace(/^```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/, '$1').trim();
+  if (!/^[[{]/.test(unfenced)) return { text: content };
+  let json: unknown;
+  try {
+    json = JSON.parse(unfenced);
+  } catch {
+    return { text: content };
+  }
+  const obj = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+  const scenes = Array.isArray(json) ? json : obj.scenes;
+  if (isSceneList(scenes)) {
+    const clean = scenes.map((s) => ({ text: s.text.trim(), pages: s.pages.filter((p) => Number.isInteger(p)) })).filter((s) => s.text);
+    if (clean.length > 0) return { text: scriptText(clean), scenes: clean };
+  }
+  for (const k of ['script', 'text']) {
+    if (typeof obj[k] === 'string' && (obj[k] as string).trim()) return { text: (obj[k] as string).trim() };
+  }
+  return undefined;
+}
+
+/** OpenRouter's answer when no provider of the model supports a required parameter (structured output). */
+const UNSUPPORTED_PARAMETERS = /requested parameters|response_format|json_schema|structured output/i;
 
 export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRouterWriter {
   const ownDispatcher = opts.dispatcher ? undefined : new Agent({ connections: 16, keepAliveTimeout: 30_000 });
@@ -207,10 +238,12 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
         message: scrub(String(choice.error?.message ?? 'finish_reason error')),
       };
     }
-    const text = contentText(choice.message?.content).trim();
-    if (!text) return { ok: false, status, code: 'EMPTY', message: 'empty content' };
+    const content = contentText(choice.message?.content).trim();
+    if (!content) return { ok: false, status, code: 'EMPTY', message: 'empty content' };
+    const answer = draftFromContent(content);
+    if (!answer) return { ok: false, status, code: 'BAD_JSON', message: 'JSON answer without a script in it' };
     const usage = parsed.usage ?? {};
-    const draft: ScriptDraft = { text };
+    const draft: ScriptDraft = { ...answer };
     if (typeof parsed.model === 'string') draft.model = parsed.model;
     if (typeof usage.cost === 'number') draft.costUsd = usage.cost;
     if (typeof usage.prompt_tokens === 'number') draft.promptTokens = usage.prompt_tokens;
@@ -226,12 +259,20 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
     },
     async write(req: ScriptRequest, ctx: CallContext): Promise<ScriptDraft> {
       const log = ctx.logger;
-      const body = JSON.stringify({
-        model: opts.model,
-        messages: buildScriptMessages(req),
-        max_tokens: maxTokensFor(req),
-        temperature: opts.temperature ?? 0.4,
-      });
+      // Scenes come as structured output where the model supports it; require_parameters makes
+      // OpenRouter route only to providers that honour response_format (else it answers 404).
+      const bodyFor = (structured: boolean) =>
+        JSON.stringify({
+          model: opts.model,
+          messages: buildScriptMessages(req),
+          max_tokens: maxTokensFor(req),
+          temperature: opts.temperature ?? 0.4,
+          ...(structured
+            ? { response_format: { type: 'json_schema', json_schema: SCENES_JSON_SCHEMA }, provider: { require_parameters: true } }
+            : {}),
+        });
+      let structured = true;
+      let body = bodyFor(structured);
       const started = Date.now();
       for (let attempt = 1; ; attempt++) {
         if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
@@ -260,6 +301,15 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
           return d;
         }
 
+        if (structured && (result.status === 400 || result.status === 404) && UNSUPPORTED_PARAMETERS.test(result.message)) {
+          // No provider of this model does structured output: ask for prose (the script step
+          // cuts it into scenes). Not counted as a failed attempt.
+          log.info({ event: 'llm_no_structured_output', jobId: ctx.jobId, model: opts.model }, 'model lacks structured output, asking for text');
+          structured = false;
+          body = bodyFor(structured);
+          attempt--;
+          continue;
+        }
         const canRetry = !result.fatal && attempt <= delays.length;
         const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs;
         log.warn(

@@ -11,7 +11,7 @@ import { pipeline as pump } from 'node:stream/promises';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { AdapterContext, ChatAdapter } from '../ports.js';
 import type { FetchResult } from '../job.js';
-import { PDF_HEADER_WINDOW, hasPdfHeader } from '../pdf/classify.js';
+import { PDF_HEADER_WINDOW, hasPdfHeader } from '../pdf/text.js';
 
 /**
  * Stream `stream` into `dest`, hashing it. Throws PDF_TOO_LARGE as soon as more than maxBytes

@@ -42,6 +42,7 @@ export async function renderStep(job: PipelineJob, deps: RenderDeps): Promise<Re
       voiceId: voiceFor(script.language, style),
       avatarStyle: style,
       title: extract.title,
+      ...(script.scenes && script.scenes.length > 1 ? { scenes: script.scenes.map((s) => s.text) } : {}),
       ...(deps.webhookUrl ? { webhookUrl: deps.webhookUrl } : {}),
     },
     ctx,

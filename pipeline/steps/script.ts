@@ -4,6 +4,7 @@ import { JobError } from '../../src/errors.js';
 import type { ExtractResult, JobOptions, ScriptResult } from '../job.js';
 import type { CallContext, ScriptCache, ScriptCacheKey, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 import { cleanScript } from '../script/clean.js';
+import { checkScenes, scenesFromText, scriptText } from '../script/scenes.js';
 import { checkScript, limitsFor } from '../script/limits.js';
 
 /** Seconds of speech we aim at: long enough to say something, short enough to stay cheap. */
@@ -12,7 +13,15 @@ export const TARGET_SECONDS = 90;
 export function scriptRequestFor(extract: ExtractResult, language: string): ScriptRequest {
   const { minWords, maxWords, wordsPerMinute } = limitsFor(language);
   const targetWords = Math.min(maxWords, Math.max(minWords, Math.round((wordsPerMinute * TARGET_SECONDS) / 60)));
-  return { title: extract.title, text: extract.text, language, minWords, maxWords, targetWords };
+  return {
+    title: extract.title,
+    text: extract.text,
+    ...(extract.pageTexts?.length ? { pageTexts: extract.pageTexts } : {}),
+    language,
+    minWords,
+    maxWords,
+    targetWords,
+  };
 }
 
 export async function scriptStep(
@@ -39,8 +48,11 @@ export async function scriptStep(
   const attempt = async (feedback?: string) => {
     const draft = await writer.write(feedback ? { ...request, feedback } : request, ctx);
     drafts.push(draft);
-    const text = cleanScript(draft.text);
-    return { text, draft, check: checkScript(text, language) };
+    // Scenes from the writer when it gave usable ones; else the plain text cut by paragraph.
+    let scenes = draft.scenes ? checkScenes(draft.scenes, input.extract.pages) : [];
+    if (scenes.length === 0) scenes = scenesFromText(cleanScript(draft.text), request.pageTexts, language);
+    const text = scriptText(scenes);
+    return { text, scenes, draft, check: checkScript(text, language) };
   };
 
   let result = await attempt();
@@ -65,6 +77,7 @@ export async function scriptStep(
   const model = result.draft.model ?? writer.model;
   const script: ScriptResult = {
     text: result.text,
+    scenes: result.scenes,
     language,
     words: result.check.words,
     estimatedSeconds: result.check.seconds,
@@ -89,6 +102,8 @@ export async function scriptStep(
       seconds: script.estimatedSeconds,
       cost: script.costUsd,
       requests: drafts.length,
+      scenes: result.scenes.length,
+      scenes_from: result.draft.scenes?.length ? 'writer' : 'paragraphs',
     },
     'script ready',
   );

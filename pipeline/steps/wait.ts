@@ -33,6 +33,7 @@ export async function waitStep(
           resultUrl: status.resultUrl,
           polls: pollsSoFar + 1,
           ...(status.durationSeconds !== undefined ? { durationSeconds: status.durationSeconds } : {}),
+          ...(status.timing ? { timing: status.timing } : {}),
         },
       };
     case 'error':

@@ -13,7 +13,9 @@ import { UserLimits } from '../limits/limits.js';
 import { Admission } from '../limits/admission.js';
 import { estimateJobUsd } from '../ops/budget.js';
 import { createScriptCache } from '../jobs/script-cache.js';
-import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import { createFfmpegMedia } from '../../pipeline/providers/ffmpeg-media.js';
+import { createPageImages } from '../../pipeline/providers/page-images.js';
 import { createOpenRouterWriter } from '../../pipeline/providers/openrouter.js';
 import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
 import { createDidRenderer } from '../../pipeline/providers/did.js';
@@ -34,6 +36,9 @@ export interface CoreServices {
   scriptCache: ScriptCache;
   writer: ScriptWriter;
   renderer: VideoRenderer;
+  /** ffmpeg for the explainer composite; pdftoppm for its page images. */
+  media: MediaToolkit;
+  pageImages: PageImages;
   workDir: string;
   webhookUrlFor(jobId: string): string | undefined;
   /** /cancel for a user's own job (any front door). */
@@ -121,6 +126,8 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     scriptCache: createScriptCache(redis, prefix),
     writer,
     renderer,
+    media: createFfmpegMedia(),
+    pageImages: createPageImages(),
     workDir,
     cancel: (jobId, userKey) => cancelJob({ redis, queue, records, prefix, limits }, jobId, userKey),
     webhookUrlFor: (jobId) =>

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ScriptResult } from '../../pipeline/job.js';
 import type { ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
+import { isSceneList } from '../../pipeline/script/scenes.js';
 import { redisKeys } from '../redis/keys.js';
 
 export const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
@@ -27,6 +28,8 @@ function isScriptResult(v: unknown): v is ScriptResult {
     typeof r === 'object' &&
     typeof r.text === 'string' &&
     r.text.length > 0 &&
+    // Entries from before scenes existed are a miss: one more paid script beats a video without pages.
+    isSceneList(r.scenes) &&
     typeof r.language === 'string' &&
     typeof r.words === 'number' &&
     typeof r.estimatedSeconds === 'number' &&

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
-import type { ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
 import type { AdapterRegistry, PipelineObserver } from '../../pipeline/ports.js';
 import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
@@ -29,6 +29,9 @@ export interface VideoWorkerDeps {
   scriptCache: ScriptCache;
   writer: ScriptWriter;
   renderer: VideoRenderer;
+  /** ffmpeg for the explainer composite; pdftoppm for its page images. */
+  media: MediaToolkit;
+  pageImages: PageImages;
   /** Where jobs keep their files while they run. */
   workDir: string;
   webhookUrlFor(jobId: string): string | undefined;
@@ -71,6 +74,9 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     adapters,
     writer: services.writer,
     renderer: services.renderer,
+    media: services.media,
+    pageImages: services.pageImages,
+    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     scriptCache: services.scriptCache,
     observer,
     isCancelled: (jobId) => isCancelled(services.redis, prefix, jobId),

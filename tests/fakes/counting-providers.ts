@@ -3,6 +3,7 @@
 // the script is written by the offline extractive writer (so it fits the length limits), and it
 // reports an OpenRouter-like usage cost; the render is "done" on the first look.
 import { Readable } from 'node:stream';
+import { sampleMp4 } from './sample-mp4.js';
 import { writeLocalScript } from '../../pipeline/providers/local-script.js';
 import type { CallContext, RenderStatus, ScriptDraft, ScriptRequest, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 
@@ -53,7 +54,8 @@ export function countingRenderer(opts: { durationSeconds?: number } = {}): Count
     },
     async download() {
       r.downloads++;
-      return Readable.from([Buffer.from('\0\0\0\x18ftypmp42 counted fake mp4')]);
+      // A real (small) MP4: the compose step probes and re-encodes what it downloads.
+      return Readable.from([sampleMp4()]);
     },
   };
   return r;

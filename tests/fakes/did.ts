@@ -7,11 +7,21 @@
 // Results are served by a second server standing in for S3: a different origin, presigned-style
 // URLs (a fresh signature on every status read), 403 AccessDenied XML for a revoked signature,
 // and 400 when a request carries an Authorization header next to the signature (as S3 does).
+//
+// With `speech: true` each video is a real MP4 of its script, as D-ID makes one: the text spoken
+// (espeak-ng), the SSML <break time="..."/> pauses kept as silence, a presenter-sized picture, and
+// `duration` in the status is the file's own length.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
+import { sampleMp4 } from './sample-mp4.js';
 
 export type DidApi = 'clips' | 'expressives';
 export type DidVideoStatus = 'created' | 'started' | 'done' | 'error' | 'rejected';
@@ -55,10 +65,12 @@ export interface FakeDidOptions {
   stageMs?: number;
   /** Call the `webhook` URL when a video finishes (default true). */
   webhooks?: boolean;
-  /** MP4 served for every result: bytes or a file path. Default: a tiny ftyp/mdat file. */
+  /** MP4 served for every result: bytes or a file path. Default: a small real MP4 (sample-mp4.ts). */
   mp4?: Buffer | string;
   /** Credits left; each created video costs one. 0 -> 402 InsufficientCreditsError. */
   credits?: number;
+  /** Make a real MP4 of each video's script (espeak-ng + ffmpeg), pauses included. */
+  speech?: boolean;
 }
 
 export interface FakeVideo {
@@ -74,6 +86,8 @@ export interface FakeVideo {
   error?: { kind: string; description: string };
   pendingUrlReads: number;
   statusReads: number;
+  /** The video's own MP4 (speech mode). */
+  mp4?: Buffer;
 }
 
 export interface RecordedRequest {
@@ -186,6 +200,52 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 const wordsOf = (s: string) => s.split(/\s+/).filter(Boolean).length;
+const run = promisify(execFile);
+
+/** Text pieces and the pauses after them, from a script input (SSML breaks, or plain text). */
+export function spokenPieces(input: string, ssml: boolean): Array<{ text: string; pauseAfter: number }> {
+  if (!ssml) return [{ text: input, pauseAfter: 0 }];
+  const body = input.replace(/^\s*<speak[^>]*>|<\/speak>\s*$/g, '');
+  const parts = body.split(/<break\s+time="(\d+(?:\.\d+)?)(ms|s)"\s*\/>/);
+  const out: Array<{ text: string; pauseAfter: number }> = [];
+  for (let i = 0; i < parts.length; i += 3) {
+    const text = parts[i]!.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&').trim();
+    const pause = parts[i + 1] === undefined ? 0 : Number(parts[i + 1]) / (parts[i + 2] === 'ms' ? 1000 : 1);
+    if (text) out.push({ text, pauseAfter: pause });
+    else if (out.length) out[out.length - 1]!.pauseAfter += pause;
+  }
+  return out;
+}
+
+/** A real MP4 of the script: espeak-ng per piece, silence for each pause, a plain 640x360 picture. */
+export async function speechMp4(input: string, ssml: boolean, voice = 'en-us'): Promise<{ mp4: Buffer; seconds: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fake-did-'));
+  try {
+    const pieces = spokenPieces(input, ssml);
+    const args: string[] = [];
+    const chains: string[] = [];
+    for (const [i, p] of pieces.entries()) {
+      await writeFile(join(dir, `p${i}.txt`), p.text);
+      await run('espeak-ng', ['-v', voice, '-s', '165', '-w', join(dir, `p${i}.wav`), '-f', join(dir, `p${i}.txt`)]);
+      args.push('-i', join(dir, `p${i}.wav`));
+      chains.push(`[${i}:a]aresample=44100${p.pauseAfter > 0 ? `,apad=pad_dur=${p.pauseAfter}` : ''}[a${i}]`);
+    }
+    const graph = `${chains.join(';')};${pieces.map((_, i) => `[a${i}]`).join('')}concat=n=${pieces.length}:v=0:a=1[a]`;
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, '-filter_complex', graph, '-map', '[a]', join(dir, 'speech.wav')]);
+    await run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', 'color=c=0x475569:s=640x360:r=25',
+      '-i', join(dir, 'speech.wav'),
+      '-vf', 'drawbox=x=240:y=60:w=160:h=200:color=0xf1c27d:t=fill',
+      '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart',
+      join(dir, 'out.mp4'),
+    ]);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(dir, 'out.mp4')]);
+    return { mp4: await readFile(join(dir, 'out.mp4')), seconds: Number(stdout.trim()) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -199,7 +259,7 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
   const stageMs = options.stageMs ?? 15;
   const webhooksOn = options.webhooks ?? true;
   const mp4 =
-    options.mp4 === undefined ? tinyMp4() : typeof options.mp4 === 'string' ? readFileSync(options.mp4) : options.mp4;
+    options.mp4 === undefined ? sampleMp4() : typeof options.mp4 === 'string' ? readFileSync(options.mp4) : options.mp4;
   let credits = options.credits ?? 100;
   const creditsTotal = credits;
 
@@ -269,7 +329,7 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
       doc.metadata = {
         num_frames: Math.round(v.durationSeconds * 25),
         resolution: [1920, 1080],
-        size_kib: Math.ceil(mp4.length / 1024),
+        size_kib: Math.ceil((v.mp4 ?? mp4).length / 1024),
       };
       if (forRead && v.pendingUrlReads > 0) {
         v.pendingUrlReads--;
@@ -403,13 +463,17 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
     }
     const id = `${api === 'clips' ? 'clp' : 'exp'}_${randomBytes(9).toString('base64url')}`;
     const input = String((body.script as Record<string, unknown>).input);
+    const ssml = (body.script as Record<string, unknown>).ssml === true;
+    const voiceId = String(((body.script as Record<string, unknown>).provider as Record<string, unknown> | undefined)?.voice_id ?? '');
+    const spoken = options.speech ? await speechMp4(input, ssml, voiceId.startsWith('ar-') ? 'ar' : 'en-us') : undefined;
     const v: FakeVideo = {
       id,
       api,
       status: 'created',
       body,
       createdAt: new Date().toISOString(),
-      durationSeconds: Math.max(3, Math.round((wordsOf(input) / 2.5) * 10) / 10),
+      durationSeconds: spoken ? Math.round(spoken.seconds * 100) / 100 : Math.max(3, Math.round((wordsOf(input) / 2.5) * 10) / 10),
+      ...(spoken ? { mp4: spoken.mp4 } : {}),
       outcome: prog?.outcome ?? 'done',
       ...(prog?.error ? { error: prog.error } : {}),
       pendingUrlReads: prog?.pendingUrlReads ?? 0,
@@ -489,8 +553,9 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
       return answerFault(res, f);
     }
     if (method !== 'GET' || !m || signatures.get(sig) !== m[1]) return send(res, 403, ACCESS_DENIED_XML);
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': mp4.length, etag: '"fake-etag"' });
-    res.end(mp4);
+    const bytes = videos.get(m[1]!)?.mp4 ?? mp4;
+    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length, etag: '"fake-etag"' });
+    res.end(bytes);
   };
 
   const wrap =

@@ -3,13 +3,14 @@
 // D-ID (an external service); the pipeline around it is the real one.
 import { Readable } from 'node:stream';
 import type { CallContext, RenderRequest, RenderStatus, VideoRenderer } from '../../pipeline/ports.js';
+import { sampleMp4 } from './sample-mp4.js';
 
 export interface InstantRenderer extends VideoRenderer {
   created: Array<RenderRequest & { jobId: string }>;
   bytes: Buffer;
 }
 
-export function createInstantRenderer(bytes: Buffer = Buffer.from('\0\0\0\x18ftypmp42 fake mp4 for tests')): InstantRenderer {
+export function createInstantRenderer(bytes: Buffer = sampleMp4()): InstantRenderer {
   const created: InstantRenderer['created'] = [];
   return {
     name: 'local',

@@ -2,13 +2,27 @@
 // real one does: Bearer auth (401), body validation (400), the OpenAI-compatible answer with
 // usage.cost, errors as {error:{code,message}}, and mid-generation failures as HTTP 200 with
 // finish_reason "error". Faults are queued per call with script(); afterwards the default answers.
+// Structured output like the real one: a request with response_format json_schema gets the JSON
+// document as the message content (scenes with the [Page N] pages their sentences came from);
+// `plain` plays a model that ignores the schema, `noStructured` one whose providers cannot honour
+// it (404 when provider.require_parameters is set, as OpenRouter answers).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { countWords } from '../../pipeline/script/limits.js';
 
 export type FakeBehaviour =
   /** A script. `length` picks the word count relative to the range asked for in the prompt. */
-  | { kind: 'ok'; length?: 'inRange' | 'tooLong' | 'tooShort'; text?: string; model?: string; cost?: number }
+  | {
+      kind: 'ok';
+      length?: 'inRange' | 'tooLong' | 'tooShort';
+      text?: string;
+      model?: string;
+      cost?: number;
+      /** 'plain': answer prose even when structured output was asked for (a model that ignores it). */
+      format?: 'auto' | 'plain';
+    }
+  /** A model no provider serves with structured output: 404 when it is required, prose otherwise. */
+  | { kind: 'noStructured' }
   | { kind: 'status'; status: number; retryAfter?: string; message?: string }
   /** HTTP 200, finish_reason "error" and choices[0].error (an error after the model started). */
   | { kind: 'errorBody'; code?: number; message?: string; partial?: string }
@@ -29,6 +43,8 @@ export interface RecordedRequest {
   body: any;
   /** What the fake answered (behaviour kind, or 'unauthorized' / 'invalid'). */
   answeredWith: string;
+  /** The answer was the structured-output JSON document. */
+  answeredJson?: boolean;
 }
 
 export interface FakeOpenRouter {
@@ -52,37 +68,69 @@ const ARABIC_FILLER = [
   'وتعرض النقاط الرئيسية واحدة تلو الأخرى مع أمثلة قصيرة.',
 ];
 
-function sentencesOf(text: string): string[] {
+interface Sentence {
+  text: string;
+  /** The [Page N] the sentence came from; undefined for filler or an unpaged document. */
+  page?: number;
+}
+
+function sentencesOf(text: string, page?: number): Sentence[] {
   return text
     .replace(/\s+/g, ' ')
     .split(/(?<=[.!?؟۔。])\s*/)
     .map((s) => s.trim())
-    .filter((s) => countWords(s) >= 3);
+    .filter((s) => countWords(s) >= 3)
+    .map((t) => (page === undefined ? { text: t } : { text: t, page }));
+}
+
+/** Document sentences with their pages, read from the [Page N] markers when there are any. */
+function pagedSentences(document: string): Sentence[] {
+  const parts = document.split(/^\[Page (\d+)\]$/m);
+  if (parts.length === 1) return sentencesOf(document);
+  const out: Sentence[] = [...sentencesOf(parts[0]!)];
+  for (let i = 1; i + 1 < parts.length; i += 2) out.push(...sentencesOf(parts[i + 1]!, Number(parts[i])));
+  return out;
 }
 
 /** Repeats document sentences (or filler in the asked language) until `words` words. */
-function makeScript(prompt: { document: string; language: string; title: string }, words: number, lang: string): string {
+function makeScript(prompt: { document: string; language: string; title: string }, words: number, lang: string): Sentence[] {
   const hasArabic = /[\u0600-\u06FF]/.test(prompt.document);
-  let pool = sentencesOf(prompt.document);
-  if (prompt.language === 'Arabic' && !hasArabic) pool = ARABIC_FILLER;
-  if (pool.length === 0) pool = prompt.language === 'Arabic' ? ARABIC_FILLER : ENGLISH_FILLER;
-  const out: string[] = [];
+  let pool = pagedSentences(prompt.document);
+  const filler = (prompt.language === 'Arabic' ? ARABIC_FILLER : ENGLISH_FILLER).map((text) => ({ text }));
+  if (prompt.language === 'Arabic' && !hasArabic) pool = filler;
+  if (pool.length === 0) pool = filler;
+  const out: Sentence[] = [];
   let n = 0;
   for (let i = 0; n < words; i++) {
     const s = pool[i % pool.length]!;
-    const w = countWords(s, lang);
+    const w = countWords(s.text, lang);
     if (n + w <= words) {
       out.push(s);
       n += w;
     } else {
       // Cut the last sentence to land exactly on the target.
-      const parts = s.split(/\s+/).slice(0, words - n);
-      out.push(parts.join(' ') + '.');
+      const parts = s.text.split(/\s+/).slice(0, words - n);
+      out.push({ ...s, text: parts.join(' ') + '.' });
       n += countWords(parts.join(' '), lang);
       if (parts.length === 0) break;
     }
   }
-  return out.join(' ');
+  return out;
+}
+
+/** Sentences -> scenes of up to two sentences from the same page. */
+function scenesOf(sentences: Sentence[]): Array<{ text: string; pages: number[] }> {
+  const scenes: Array<{ text: string; pages: number[]; n: number; page?: number }> = [];
+  for (const s of sentences) {
+    const last = scenes[scenes.length - 1];
+    if (last && last.n < 2 && last.page === s.page) {
+      last.text += ` ${s.text}`;
+      last.n++;
+    } else {
+      scenes.push({ text: s.text, pages: s.page === undefined ? [] : [s.page], n: 1, ...(s.page !== undefined ? { page: s.page } : {}) });
+    }
+  }
+  return scenes.map(({ text, pages }) => ({ text, pages }));
 }
 
 interface ParsedPrompt {
@@ -181,7 +229,13 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
     }
 
     const b = queue.shift() ?? fallback;
-    record.answeredWith = b.kind === 'ok' ? `ok:${b.length ?? 'inRange'}` : b.kind === 'status' ? `status:${b.status}` : b.kind;
+    const wantsStructured = body.response_format?.type === 'json_schema';
+    record.answeredWith =
+      b.kind === 'ok'
+        ? `ok:${b.length ?? 'inRange'}`
+        : b.kind === 'status'
+          ? `status:${b.status}`
+          : b.kind;
     const model: string = typeof body.model === 'string' ? body.model : body.models[0];
     const prompt = readPrompt(body.messages);
     const promptTokens = Math.ceil(raw.length / 4);
@@ -222,8 +276,23 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
         const lang = LANG_CODES[prompt.language] ?? 'en';
         const words =
           b.length === 'tooLong' ? prompt.max + 40 : b.length === 'tooShort' ? Math.max(1, Math.floor(prompt.min / 2)) : prompt.target;
-        const text = b.text ?? makeScript(prompt, words, lang);
+        if (b.text !== undefined) return send(res, 200, completion(b.text, 'stop', {}, b.model ?? model, b.cost));
+        const scenes = scenesOf(makeScript(prompt, words, lang));
+        record.answeredJson = wantsStructured && b.format !== 'plain';
+        const text =
+          record.answeredJson
+            ? JSON.stringify({ scenes })
+            : scenes.map((sc) => sc.text).join('\n\n');
         return send(res, 200, completion(text, 'stop', {}, b.model ?? model, b.cost));
+      }
+      case 'noStructured': {
+        if (wantsStructured && body.provider?.require_parameters === true) {
+          record.answeredWith = 'noStructured:404';
+          return error(res, 404, 'No endpoints found that can handle the requested parameters.');
+        }
+        const lang = LANG_CODES[prompt.language] ?? 'en';
+        const text = scenesOf(makeScript(prompt, prompt.target, lang)).map((sc) => sc.text).join('\n\n');
+        return send(res, 200, completion(text, 'stop'));
       }
       case 'status': {
         const headers: Record<string, string> = b.retryAfter !== undefined ? { 'retry-after': b.retryAfter } : {};

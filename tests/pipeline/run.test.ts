@@ -7,6 +7,7 @@ import { startFakeDid, type FakeDid } from '../fakes/did.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { createTestAdapter, type TestEvent } from '../helpers/test-adapter.js';
 import type { FileRef } from '../../pipeline/job.js';
+import type { ChatAdapter } from '../../pipeline/ports.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/the-water-cycle.pdf');
 
@@ -20,9 +21,11 @@ afterEach(async () => {
   h = openrouter = did = undefined;
 });
 
-async function setup(opts: { webhooks?: boolean; failDeliveries?: number; publicUrl?: boolean } = {}) {
+async function setup(opts: { webhooks?: boolean; failDeliveries?: number; publicUrl?: boolean; speech?: boolean } = {}) {
   openrouter = await startFakeOpenRouter();
-  did = await startFakeDid({ stageMs: 150, webhooks: opts.webhooks ?? true });
+  // speech: D-ID's video is the spoken script with its pauses (slow: a 90 s video to compose);
+  // otherwise a 2-second clip, enough for the tests about the queue.
+  did = await startFakeDid({ stageMs: 150, webhooks: opts.webhooks ?? true, speech: opts.speech ?? false });
   let adapter!: ReturnType<typeof createTestAdapter>;
   h = await startHarness({
     redisUrl: inject('redisUrl'),
@@ -56,7 +59,7 @@ async function submit(harness: Harness, n: number, file: FileRef = { kind: 'path
   return r.jobId;
 }
 
-async function finished(harness: Harness, jobId: string, timeoutMs = 25_000) {
+async function finished(harness: Harness, jobId: string, timeoutMs = 120_000) {
   return waitFor(
     async () => {
       const rec = await harness.services.records.get(jobId);
@@ -71,20 +74,26 @@ const videos = (events: TestEvent[]) => events.filter((e) => e.type === 'video')
 
 describe('pipeline through the queue', () => {
   it('delivers a video, and the D-ID webhook wakes the waiting job', async () => {
-    const { h, adapter, did, openrouter } = await setup({ webhooks: true });
+    const { h, adapter, did, openrouter } = await setup({ webhooks: true, speech: true });
     const jobId = await submit(h, 1);
     const rec = await finished(h, jobId);
     expect(rec.state).toBe('completed');
 
     const events = await adapter.events(jobId);
     expect(videos(events)).toHaveLength(1);
-    expect(videos(events)[0]).toMatchObject({ bytes: did.mp4.length, as: 'file', title: 'The Water Cycle' });
+    // The delivered file is the composite, not D-ID's raw video.
+    const job0 = await h.services.queue.getJob(jobId);
+    const compose = job0!.data.checkpoint.compose!;
+    expect(videos(events)[0]).toMatchObject({ bytes: compose.bytes, as: 'file', title: 'The Water Cycle' });
+    expect(compose.bytes).not.toBe(did.creates[0] && did.videos.get(did.creates[0].id)!.mp4!.length);
+    expect(compose).toMatchObject({ layout: 'slides', captions: true, timing: 'pauses' });
     expect(events.filter((e) => e.type === 'progress').map((e) => (e as { step: string }).step)).toEqual([
       'fetch',
       'extract',
       'script',
       'render',
       'wait',
+      'compose',
       'deliver',
     ]);
     expect(openrouter.requests).toHaveLength(1);
@@ -98,10 +107,14 @@ describe('pipeline through the queue', () => {
     expect(h.logs.events('did_webhook').some((e) => e.woke === true)).toBe(true);
     const job = await h.services.queue.getJob(jobId);
     expect(job?.data.checkpoint.polls).toBeLessThanOrEqual(2);
-    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'delivered', 'job_completed']) {
+    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'video_composed', 'delivered', 'job_completed']) {
       expect(h.logs.events(event).length, event).toBeGreaterThan(0);
     }
-  });
+    // The scenes went to D-ID as SSML with a pause between them.
+    const script = did.creates[0]!.body.script as { input: string; ssml?: boolean };
+    expect(script.ssml).toBe(true);
+    expect(script.input).toMatch(/^<speak>[\s\S]*<break time="1200ms"\/>[\s\S]*<\/speak>$/);
+  }, 150_000);
 
   it('finishes by polling when no webhook comes', async () => {
     const { h, adapter, did } = await setup({ webhooks: false, publicUrl: false });
@@ -164,7 +177,7 @@ describe('pipeline through the queue', () => {
 });
 
 describe('pipeline with the offline providers (no keys)', () => {
-  it('turns an Arabic document into a video with Arabic speech, both streams, length as estimated', async () => {
+  it('turns an Arabic document into an explainer: Arabic speech, 1280x720, the drawn presenter on the left', async () => {
     const outDir = path.join((await import('node:os')).tmpdir(), `d2v-ar-${Date.now()}`);
     let adapter!: ReturnType<typeof createTestAdapter>;
     h = await startHarness({
@@ -183,15 +196,24 @@ describe('pipeline with the offline providers (no keys)', () => {
     expect(script.text).toMatch(/[\u0600-\u06FF]/);
 
     const [video] = videos(await adapter.events(jobId)) as Array<{ savedTo: string }>;
-    const { execFileSync } = await import('node:child_process');
-    const probe = JSON.parse(
-      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', video!.savedTo], { encoding: 'utf8' }),
-    ) as { streams: Array<{ codec_type: string; codec_name: string }>; format: { duration: string; tags?: Record<string, string> } };
-    expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
-    expect(probe.format.tags?.comment).toContain('voice=ar');
-    const duration = Number(probe.format.duration);
-    // The title slide adds 1.5 s of silence to the spoken estimate.
-    expect(Math.abs(duration - 1.5 - script.estimatedSeconds) / script.estimatedSeconds).toBeLessThan(0.15);
+    const { probe, meanLuma } = await import('../helpers/media.js');
+    const p = await probe(video!.savedTo);
+    expect(p.codecs).toEqual(['audio:aac', 'video:h264']);
+    expect(p).toMatchObject({ width: 1280, height: 720 });
+    // The offline voice knows its timing: scenes change exactly with the speech.
+    const compose = job!.data.checkpoint.compose!;
+    expect(compose).toMatchObject({ layout: 'slides', captions: true, timing: 'renderer' });
+    expect(compose.sceneStarts.length).toBe(script.scenes!.length);
+    // The video lasts what the script's length predicts (plus the pauses between scenes).
+    const pauses = (script.scenes!.length - 1) * 1.2;
+    expect(Math.abs(p.duration - pauses - script.estimatedSeconds) / script.estimatedSeconds).toBeLessThan(0.15);
+    // Right-to-left: the drawn presenter (dark suit at the bottom of its circle) is on the left,
+    // the right column is plain background.
+    const { slidesLayout } = await import('../../pipeline/render/layout.js');
+    const pip = slidesLayout('ar').pip;
+    const suit = (x: number) => ({ x: x + 100, y: pip.y + pip.size - 50, w: 56, h: 24 });
+    expect(await meanLuma(video!.savedTo, 5, suit(pip.x))).toBeLessThan(110);
+    expect(await meanLuma(video!.savedTo, 5, suit(slidesLayout('en').pip.x))).toBeGreaterThan(200);
     await (await import('node:fs/promises')).rm(outDir, { recursive: true, force: true });
   }, 120_000);
 });
@@ -246,14 +268,21 @@ describe('runPipeline on a finished checkpoint', () => {
         script: { text: 'x', language: 'en', words: 60, estimatedSeconds: 24, provider: 'local', cached: false },
         render: { provider: 'd-id', videoId: 'v', createdAt: now, deadline: now + 1000 },
         wait: { resultUrl: 'https://example.invalid/v.mp4', polls: 1, durationSeconds: 24 },
+        compose: {
+          path: '/nonexistent/explainer.mp4', bytes: 10, durationSeconds: 24, layout: 'slides', captions: true,
+          vttPath: '/nonexistent/c.vtt', sceneStarts: [0], timing: 'renderer',
+        },
         deliver: { deliveredAt: now, bytes: 10, as: 'file' },
       },
     });
     const result = await runPipeline(memoryJob('done1', data), {
       logger: captureLogs().logger,
-      adapters: { test: trap<import('../../pipeline/ports.js').ChatAdapter>('adapter') },
+      adapters: { test: trap<ChatAdapter>('adapter') },
       writer: trap('writer'),
       renderer: trap('renderer'),
+      media: trap('media'),
+      pageImages: trap('pageImages'),
+      videoDefaults: { layout: 'slides', captions: true },
       scriptCache: trap('cache'),
       isCancelled: async () => false,
       workDir: '/nonexistent',

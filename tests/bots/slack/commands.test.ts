@@ -71,7 +71,9 @@ describe('Slack /doc2video form', () => {
     expect(top).toHaveLength(1);
     expect(top[0]!.text).toBe(doneText('en'));
     expect(uploads[0]!.thread_ts).toBe(top[0]!.ts);
-    expect(uploads[0]!.bytes).toEqual(t.renderer.bytes);
+    // The explainer composite (an MP4 of its own), not the provider's raw video.
+    expect(uploads[0]!.bytes!.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(uploads[0]!.bytes!.equals(t.renderer.bytes)).toBe(false);
     expect(t.renderer.created.find((c) => c.jobId === jobId)?.avatarStyle).toBe('friendly');
   });
 

@@ -41,7 +41,9 @@ describe('Slack file_share events', () => {
     expect(uploads).toHaveLength(1);
     const up = uploads[0]!;
     expect(up.thread_ts).toBe(m.ts);
-    expect(up.bytes).toEqual(t.renderer.bytes);
+    // The explainer composite (an MP4 of its own), not the provider's raw video.
+    expect(up.bytes!.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(up.bytes!.equals(t.renderer.bytes)).toBe(false);
     expect(up.filename).toMatch(/\.mp4$/);
     expect(up.initial_comment).toMatch(/^🎬 /);
 

@@ -70,7 +70,9 @@ describe('Slack front door in Socket Mode', () => {
     const uploads = t.slack.completedUploads().filter((u) => u.channel_id === dm);
     expect(uploads).toHaveLength(1);
     expect(uploads[0]!.thread_ts).toBe(m.ts);
-    expect(uploads[0]!.bytes).toEqual(t.renderer.bytes);
+    // The explainer composite (an MP4 of its own), not the provider's raw video.
+    expect(uploads[0]!.bytes!.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(uploads[0]!.bytes!.equals(t.renderer.bytes)).toBe(false);
     const progress = t.slack.thread(dm, m.ts).filter((x) => x.bot && !x.files);
     expect(progress.map((x) => x.text)).toEqual([doneText('en')]);
     // Each delivery was acknowledged once, and nothing was sent a third time.

@@ -54,6 +54,10 @@ async function expectStillWorking(): Promise<void> {
   const r = await extractPdf({ path: control }, PATIENT);
   expect(r.pages).toBe(3);
   expect(r.text).toContain('This is page 3 of the control document.');
+  // Text per page, so scenes can point at the page they talk about.
+  expect(r.pageTexts).toHaveLength(3);
+  expect(r.pageTexts![2]).toContain('This is page 3 of the control document.');
+  expect(r.pageTexts![0]).not.toContain('This is page 3');
 }
 
 describe('extractPdf: an ordinary PDF', TEST_TIMEOUT, () => {

@@ -1,7 +1,7 @@
-// The offline renderer against the real ffmpeg / espeak-ng (Debian packages ffmpeg, espeak-ng,
-// fonts-dejavu-core). Outputs are checked with ffprobe and ffmpeg's volumedetect, not trusted.
+// The offline renderer against the real ffmpeg / espeak-ng (Debian packages ffmpeg, espeak-ng).
+// Outputs are checked with ffprobe, ffmpeg's volumedetect and frames of the drawn presenter.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,14 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJobError, JobError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/logger.js';
-import {
-  createLocalRenderer,
-  escapeFilterValue,
-  splitIntoSlides,
-  wrapLines,
-  displayWidth,
-  type LocalRenderMeta,
-} from '../../../pipeline/providers/local-video.js';
+import { createLocalRenderer, speechPlan, type LocalRenderMeta } from '../../../pipeline/providers/local-video.js';
+import { blinkFrames, frameList, mouthShapes } from '../../../pipeline/providers/local-presenter.js';
+import { frameLoudness } from '../../../pipeline/providers/local-audio.js';
+import { frameAt } from '../../helpers/media.js';
 import { ResultUrlExpiredError, type CallContext, type RenderRequest, type VideoRenderer } from '../../../pipeline/ports.js';
 import { countWords, estimateSeconds } from '../../../pipeline/script/limits.js';
 
@@ -266,15 +262,11 @@ describe('local renderer: other languages and inputs', () => {
     expect(p.format.tags?.comment).toContain('voice=en;');
   }, RENDER_TIMEOUT);
 
-  it('renders with a font whose path holds filtergraph special characters', async () => {
-    const fontDir = join(root, "fonts, [odd]; it's: here\\x");
-    await mkdir(fontDir, { recursive: true });
-    const fontFile = join(fontDir, 'DejaVuSans.ttf');
-    await copyFile('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', fontFile);
-    const renderer = createLocalRenderer({ workDir, fontFile, resolution: '1280x720' });
+  it('renders 1280x720 when asked', async () => {
+    const renderer = createLocalRenderer({ workDir, resolution: '1280x720' });
     const { id } = await renderer.create(
       request({ script: "Colons: commas, quotes ' \" and 100% {braces} [brackets] \\ back slash.", title: 'Escapes: 50%' }),
-      ctx('job-font'),
+      ctx('job-720'),
     );
     const p = await ffprobe(join(workDir, `${id}.mp4`));
     expect(p.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 1280, height: 720 });
@@ -311,12 +303,6 @@ describe('local renderer: missing tools and bad ids', () => {
     expect((err as Error).message).toBe('espeak-ng not found: install it with `apt-get install -y espeak-ng`');
   });
 
-  it('names fonts-dejavu-core when the font is missing', async () => {
-    const renderer = createLocalRenderer({ workDir, fontFile: '/nonexistent/DejaVuSans.ttf' });
-    const err = await renderer.create(request(), ctx('job-nofont')).catch((e: unknown) => e);
-    expect((err as Error).message).toContain('install it with `apt-get install -y fonts-dejavu-core`');
-  });
-
   it('status() of an unknown or malformed id is an error, not done', async () => {
     const renderer = createLocalRenderer({ workDir });
     expect((await renderer.status('local_00000000000000000000', ctx('x'))).state).toBe('error');
@@ -341,45 +327,85 @@ describe('local renderer: missing tools and bad ids', () => {
   }, RENDER_TIMEOUT);
 });
 
-describe('slide text helpers', () => {
-  it('wraps to the column limit without losing words', () => {
-    const lines = wrapLines(EN_SCRIPT, 'en', 40);
-    expect(lines.length).toBeGreaterThan(5);
-    for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(43);
-    expect(lines.join(' ')).toBe(EN_SCRIPT);
-  });
+describe('the drawn presenter', () => {
+  const SCENES = ['Glaciers move slowly down the valley.', 'Volcanoes throw ash into the sky. Then it rains.'];
+  let meta: LocalRenderMeta;
+  let file: string;
 
-  it('wraps Arabic in reading order and cuts a word longer than a line', () => {
-    const lines = wrapLines(AR_SCRIPT, 'ar', 45);
-    expect(lines.join(' ')).toBe(AR_SCRIPT);
-    const url = wrapLines('see https://example.com/' + 'a'.repeat(80), 'en', 30);
-    for (const l of url) expect(displayWidth(l)).toBeLessThanOrEqual(33);
-  });
+  beforeAll(async () => {
+    const renderer = createLocalRenderer({ workDir });
+    const { id } = await renderer.create(request({ script: SCENES.join('\n\n'), scenes: SCENES, title: 'Landscapes' }), ctx('job-face'));
+    file = join(workDir, `${id}.mp4`);
+    meta = JSON.parse(await readFile(join(workDir, `${id}.json`), 'utf8')) as LocalRenderMeta;
+  }, RENDER_TIMEOUT);
 
-  it('makes one slide per sentence and splits a long sentence at a clause mark', () => {
-    expect(splitIntoSlides('One sentence here. Another one there! A third?', 'en', 180)).toEqual([
-      'One sentence here.',
-      'Another one there!',
-      'A third?',
+  it('records when each scene and sentence is spoken, with a pause between scenes', () => {
+    expect(meta.timing.scenes).toHaveLength(2);
+    expect(meta.timing.sentences.map((s) => s.text)).toEqual([
+      'Glaciers move slowly down the valley.',
+      'Volcanoes throw ash into the sky.',
+      'Then it rains.',
     ]);
-    const long = `${'word '.repeat(30).trim()}, ${'more '.repeat(30).trim()}.`;
-    const pieces = splitIntoSlides(long, 'en', 180);
-    expect(pieces).toHaveLength(2);
-    expect(pieces[0]!.endsWith(',')).toBe(true);
-    for (const p of pieces) expect(displayWidth(p)).toBeLessThanOrEqual(180);
-    expect(splitIntoSlides('هل أنت هنا؟ نعم أنا هنا.', 'ar', 180)).toEqual(['هل أنت هنا؟', 'نعم أنا هنا.']);
+    const [a, b] = meta.timing.scenes;
+    expect(b!.start - a!.end).toBeCloseTo(1.2, 2);
+    expect(Math.abs(b!.end - meta.durationSeconds)).toBeLessThan(0.2);
   });
 
-  it('counts CJK characters as two columns', () => {
-    expect(displayWidth('日本語')).toBe(6);
-    expect(displayWidth('abc')).toBe(3);
+  it('status() hands the timing on', async () => {
+    const renderer = createLocalRenderer({ workDir });
+    const st = await renderer.status(meta.id, ctx('job-face'));
+    expect(st).toMatchObject({ state: 'done', timing: meta.timing });
   });
 
-  it('escapes both filtergraph levels', () => {
-    expect(escapeFilterValue('/a/b.ttf')).toBe('/a/b.ttf');
-    // a:b -> option level a\:b -> graph level a\\:b
-    expect(escapeFilterValue('a:b')).toBe('a\\\\:b');
-    expect(escapeFilterValue("it's")).toBe("it\\\\\\'s");
-    expect(escapeFilterValue('a,b')).toBe('a\\,b');
+  it('moves its mouth: the mouth region differs between a loud frame and a silent one', async () => {
+    // Silent: the middle of the pause between the scenes. Loud: the middle of the first sentence.
+    const [a, b] = meta.timing.scenes;
+    const silentAt = (a!.end + b!.start) / 2;
+    const loudAt = (meta.timing.sentences[0]!.start + meta.timing.sentences[0]!.end) / 2;
+    // Mouth region at 854x480 (the face is drawn centred; the mouth at y ~256).
+    const mouth = { x: 387, y: 232, w: 80, h: 50 };
+    const silent = await readFile(await frameAt(file, silentAt, join(root, 'silent.png'), { region: mouth }));
+    // The loudest frame of a sentence is the one the mouth opens widest on.
+    const pcmFrames = [loudAt - 0.2, loudAt - 0.1, loudAt, loudAt + 0.1, loudAt + 0.2];
+    const louds = await Promise.all(pcmFrames.map((t, i) => frameAt(file, t, join(root, `loud-${i}.png`), { region: mouth }).then((f) => readFile(f))));
+    expect(louds.some((l) => !l.equals(silent))).toBe(true);
+    // And the whole frame at the silent moment still shows the presenter (not a blank).
+    await frameAt(file, silentAt, join(root, 'presenter.png'));
+  });
+
+  it('maps loudness to four mouth shapes relative to the speech, and blinks every few seconds', () => {
+    expect(mouthShapes([-Infinity, -60, -40, -28, -20, -12, -12, -12, -12, -12])).toEqual([0, 0, 1, 2, 2, 3, 3, 3, 3, 3]);
+    const blinks = blinkFrames(250, 25);
+    const starts = blinks.flatMap((b, i) => (b && !blinks[i - 1] ? [i] : []));
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(blinks.filter(Boolean).length).toBe(starts.length * 4);
+  });
+
+  it('lists runs of equal frames once, the last one twice (ffconcat)', () => {
+    const list = frameList(
+      [
+        { mouth: 0, blink: false },
+        { mouth: 0, blink: false },
+        { mouth: 2, blink: false },
+      ],
+      25,
+    );
+    expect(list).toBe(
+      "ffconcat version 1.0\nfile 'presenter_m0_open.png'\nduration 0.080\nfile 'presenter_m2_open.png'\nduration 0.040\nfile 'presenter_m2_open.png'\n",
+    );
+  });
+
+  it('gets one loudness value per 40 ms frame', () => {
+    const data = Buffer.alloc(22050 * 2); // 1 s of 16-bit mono
+    for (let i = 0; i < 11025; i++) data.writeInt16LE(i % 2 ? 16000 : -16000, i * 2);
+    const db = frameLoudness({ sampleRate: 22050, channels: 1, bits: 16, data }, 25);
+    expect(db).toHaveLength(25);
+    expect(db[0]).toBeGreaterThan(-7);
+    expect(db[24]).toBe(-Infinity);
+  });
+
+  it('plans speech as scenes of sentences', () => {
+    expect(speechPlan({ script: 'A b c. D e f.', scenes: ['A b c.', ' ', 'D e f. G h.'] }, 'en')).toEqual([['A b c.'], ['D e f.', 'G h.']]);
+    expect(speechPlan({ script: 'One two. Three four.' }, 'en')).toEqual([['One two.', 'Three four.']]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { JobError } from '../../../src/errors.js';
-import { createOpenRouterWriter, parseRetryAfter, type OpenRouterWriter } from '../../../pipeline/providers/openrouter.js';
+import { createOpenRouterWriter, draftFromContent, parseRetryAfter, type OpenRouterWriter } from '../../../pipeline/providers/openrouter.js';
 import type { CallContext, ScriptRequest } from '../../../pipeline/ports.js';
 import { countWords } from '../../../pipeline/script/limits.js';
 import { startFakeOpenRouter, type FakeOpenRouter } from '../../fakes/openrouter.js';
@@ -206,5 +206,57 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('scenes by structured output', () => {
+  const paged: ScriptRequest = {
+    ...request,
+    pageTexts: [
+      'Solar panels turn sunlight into electricity. Modern panels reach an efficiency of about twenty percent.',
+      'They need little maintenance and last for decades. Costs have fallen sharply during the last ten years.',
+    ],
+  };
+
+  it('asks for the scenes JSON schema with require_parameters and returns scenes with their pages', async () => {
+    const d = await writer.write(paged, ctx);
+    const body = fake.requests[0]!.body;
+    expect(body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'presenter_script', strict: true } });
+    expect(body.provider).toEqual({ require_parameters: true });
+    expect(body.messages[1].content).toContain('[Page 2]');
+    expect(fake.requests[0]!.answeredJson).toBe(true);
+    expect(d.scenes!.length).toBeGreaterThan(1);
+    expect(d.text).toBe(d.scenes!.map((s) => s.text).join('\n\n'));
+    const maintenance = d.scenes!.find((s) => s.text.includes('little maintenance'))!;
+    expect(maintenance.pages).toEqual([2]);
+    expect(d.scenes!.find((s) => s.text.includes('turn sunlight'))!.pages).toEqual([1]);
+  });
+
+  it('a model that ignores the schema: its prose is the script (no scenes from the writer)', async () => {
+    fake.script({ kind: 'ok', format: 'plain' });
+    const d = await writer.write(paged, ctx);
+    expect(d.scenes).toBeUndefined();
+    expect(countWords(d.text)).toBeGreaterThan(50);
+    expect(d.text).not.toMatch(/^\{/);
+  });
+
+  it('no provider does structured output (404): asks again without it, not counted as a failure', async () => {
+    fake.script({ kind: 'noStructured' }, { kind: 'noStructured' });
+    const d = await makeWriter({ retryDelaysMs: [] }).write(paged, ctx);
+    expect(fake.requests.map((r) => r.answeredWith)).toEqual(['noStructured:404', 'noStructured']);
+    expect(fake.requests[1]!.body.response_format).toBeUndefined();
+    expect(fake.requests[1]!.body.provider).toBeUndefined();
+    expect(countWords(d.text)).toBeGreaterThan(50);
+  });
+
+  it('reads fenced JSON, JSON of another shape, and prose', () => {
+    expect(draftFromContent('```json\n{"scenes":[{"text":"Hi there.","pages":[2]}]}\n```')).toEqual({
+      text: 'Hi there.',
+      scenes: [{ text: 'Hi there.', pages: [2] }],
+    });
+    expect(draftFromContent('{"script":"Hello all."}')).toEqual({ text: 'Hello all.' });
+    expect(draftFromContent('Plain words here.')).toEqual({ text: 'Plain words here.' });
+    expect(draftFromContent('{"other": 1}')).toBeUndefined();
+    expect(draftFromContent('{broken')).toEqual({ text: '{broken' });
   });
 });

@@ -1,83 +1,131 @@
+// The deliver step hands the chat our composite (never the provider's raw result link), and
+// re-encodes it to fit a platform's upload limit or fails with VIDEO_TOO_LARGE.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startFakeDid, type FakeDid } from '../../fakes/did.js';
-import { didRendererFor } from '../../helpers/did-renderer.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliverStep } from '../../../pipeline/steps/deliver.js';
 import { adapterContext } from '../../../pipeline/run.js';
+import { createFfmpegMedia } from '../../../pipeline/providers/ffmpeg-media.js';
 import { createTestAdapter } from '../../helpers/test-adapter.js';
+import { JobError } from '../../../src/errors.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { jobData, memoryJob } from '../../helpers/memory-job.js';
+import { probe } from '../../helpers/media.js';
 
+const run = promisify(execFile);
 let redis: Redis;
-let did: FakeDid | undefined;
 let dir: string;
+const media = createFfmpegMedia();
+
 beforeAll(async () => {
   redis = new Redis(inject('redisUrl'));
   dir = await mkdtemp(path.join(tmpdir(), 'd2v-deliver-'));
-});
-afterEach(async () => {
-  await did?.close();
-  did = undefined;
 });
 afterAll(async () => {
   redis.disconnect();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function doneVideo(mp4?: Buffer) {
-  did = await startFakeDid({ mode: 'manual', webhooks: false, ...(mp4 ? { mp4 } : {}) });
-  const renderer = didRendererFor(did);
+/** A job whose compose step left a real 6-second 1280x720 composite in its work directory. */
+async function composedJob(id: string) {
+  const jobDir = path.join(dir, id);
+  await (await import('node:fs/promises')).mkdir(jobDir, { recursive: true });
+  const file = path.join(jobDir, 'explainer.mp4');
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=1280x720:r=25:d=6',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:d=6',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '12',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    file,
+  ]);
+  const bytes = (await stat(file)).size;
   const { logger, logs } = captureLogs();
-  const ctx = { jobId: 'd1', logger };
-  const { id } = await renderer.create(
-    { script: 'Hello there, this is a test.', language: 'en', voiceId: 'en-US-JennyNeural', avatarStyle: 'professional', title: 'T' },
-    ctx,
-  );
-  did.finish(id);
-  const status = await renderer.status(id, ctx);
-  if (status.state !== 'done') throw new Error('not done');
-  const prefix = `td${randomBytes(4).toString('hex')}`;
   const job = memoryJob(
-    'd1',
+    id,
     jobData({
       checkpoint: {
         extract: { pages: 1, chars: 500, language: 'en', title: 'Water: a/b "cycle"', text: 'x' },
-        render: { provider: 'd-id', videoId: id, createdAt: Date.now(), deadline: Date.now() + 60_000 },
-        wait: { resultUrl: status.resultUrl, durationSeconds: 12, polls: 1 },
+        render: { provider: 'd-id', videoId: 'clp_x', createdAt: Date.now(), deadline: Date.now() + 60_000 },
+        wait: { resultUrl: 'https://d-id-results.example/clp_x.mp4?X-Amz-Signature=abc', durationSeconds: 6, polls: 1 },
+        compose: {
+          path: file,
+          bytes,
+          durationSeconds: 6,
+          layout: 'slides',
+          captions: true,
+          vttPath: path.join(dir, `${id}.vtt`),
+          sceneStarts: [0],
+          timing: 'pauses',
+        },
       },
     }),
   );
-  return { did, renderer, ctx, job, logger, logs, prefix };
+  return { job, logger, logs, file, bytes, jobDir, ctx: { jobId: id, logger } };
 }
 
 describe('deliverStep', () => {
-  it('downloads the MP4 and hands exactly those bytes to the chat', async () => {
-    const { did, renderer, ctx, job, logger, prefix } = await doneVideo();
+  it('sends the composite as a file, exactly its bytes, never a link to the provider result', async () => {
+    const { job, logger, ctx, bytes, file, jobDir } = await composedJob('d1');
+    const original = await readFile(file);
+    const prefix = `td${randomBytes(4).toString('hex')}`;
     const adapter = createTestAdapter({ redis, prefix, outDir: path.join(dir, 'out1') });
-    const result = await deliverStep(job, adapter, adapterContext(job, logger), { renderer, ctx, dir: path.join(dir, 'j1') });
-    expect(result).toMatchObject({ bytes: did.mp4.length, as: 'file' });
-    const [video] = (await adapter.events('d1')).filter((e) => e.type === 'video');
-    expect(video).toMatchObject({ bytes: did.mp4.length, title: 'Water: a/b "cycle"' });
+    const result = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir });
+    expect(result).toMatchObject({ bytes, as: 'file' });
+    const [video] = (await adapter.events('d1')).filter((e) => e.type === 'video') as Array<{
+      savedTo: string;
+      as: string;
+      title: string;
+    }>;
+    expect(video).toMatchObject({ as: 'file', title: 'Water: a/b "cycle"' });
+    expect((await readFile(video!.savedTo)).equals(original)).toBe(true);
   });
 
-  it('re-reads the status for a fresh link when the result URL answers 403', async () => {
-    const { did, renderer, ctx, job, logger, logs, prefix } = await doneVideo();
-    did.expireResultUrls();
-    const adapter = createTestAdapter({ redis, prefix });
-    const result = await deliverStep(job, adapter, adapterContext(job, logger), { renderer, ctx, dir: path.join(dir, 'j2') });
-    expect(result.bytes).toBe(did.mp4.length);
-    expect(logs.events('result_url_refreshed')).toHaveLength(1);
+  it('re-encodes a composite above the upload limit to fit, same size and duration', async () => {
+    const { job, logger, ctx, bytes, jobDir } = await composedJob('d2');
+    const limit = Math.floor(bytes / 3);
+    const prefix = `td${randomBytes(4).toString('hex')}`;
+    const adapter = createTestAdapter({ redis, prefix, maxUploadBytes: limit, outDir: path.join(dir, 'out2') });
+    const result = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir });
+    expect(result).toMatchObject({ as: 'file', shrunk: true });
+    expect(result.bytes).toBeLessThanOrEqual(limit);
+    const [video] = (await adapter.events('d2')).filter((e) => e.type === 'video') as Array<{ savedTo: string }>;
+    const p = await probe(video!.savedTo);
+    expect(p).toMatchObject({ width: 1280, height: 720 });
+    expect(Math.abs(p.duration - 6)).toBeLessThan(0.3);
   });
 
-  it('sends a link instead of the file when the video is above the platform upload limit', async () => {
-    const big = Buffer.alloc(64 * 1024, 1);
-    const { renderer, ctx, job, logger, prefix } = await doneVideo(big);
-    const adapter = createTestAdapter({ redis, prefix, maxUploadBytes: 1024 });
-    const result = await deliverStep(job, adapter, adapterContext(job, logger), { renderer, ctx, dir: path.join(dir, 'j3') });
-    expect(result.as).toBe('link');
+  it('fails with VIDEO_TOO_LARGE when no watchable bitrate fits', async () => {
+    const { job, logger, ctx, jobDir } = await composedJob('d3');
+    const prefix = `td${randomBytes(4).toString('hex')}`;
+    const adapter = createTestAdapter({ redis, prefix, maxUploadBytes: 20_000 });
+    const err = await deliverStep(job, adapter, adapterContext(job, logger), { media, ctx, dir: jobDir }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(JobError);
+    expect((err as JobError).code).toBe('VIDEO_TOO_LARGE');
+    expect((await adapter.events('d3')).filter((e) => e.type === 'video')).toHaveLength(0);
   });
 });

@@ -134,4 +134,53 @@ describe('scriptStep', () => {
     expect(r.words).toBeGreaterThanOrEqual(50);
     expect(fake.requests).toHaveLength(0);
   });
+
+  describe('scenes', () => {
+    const paged: ExtractResult = {
+      ...extract,
+      pageTexts: [
+        'Solar panels turn sunlight into electricity. Modern panels reach an efficiency of about twenty percent.',
+        'They need little maintenance and last for decades. Costs have fallen sharply during the last ten years. ' +
+          'Many homes now produce more power in summer than they use.',
+      ],
+    };
+
+    it('keeps the writer\'s scenes; the script text is the scenes joined', async () => {
+      const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
+      expect(r.scenes!.length).toBeGreaterThan(1);
+      expect(r.text).toBe(r.scenes!.map((s) => s.text).join('\n\n'));
+      expect(r.scenes!.find((s) => s.text.includes('summer'))!.pages).toEqual([2]);
+    });
+
+    it('prose from a model that ignored the schema: scenes by paragraph, pages guessed from shared words', async () => {
+      fake.script({ kind: 'ok', format: 'plain' });
+      const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
+      expect(r.scenes!.length).toBeGreaterThan(1);
+      expect(r.scenes!.find((s) => s.text.includes('turn sunlight'))!.pages).toEqual([1]);
+      expect(r.scenes!.find((s) => s.text.includes('little maintenance'))!.pages).toEqual([2]);
+    });
+
+    it('drops pages the document does not have', async () => {
+      fake.script({ kind: 'ok', text: JSON.stringify({ scenes: [{ text: `${'Solar panels are useful. '.repeat(16)}`, pages: [0, 2, 9, 2] }] }) });
+      const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
+      expect(r.scenes).toEqual([{ text: r.text, pages: [2] }]);
+    });
+
+    it('the cache keeps the scenes', async () => {
+      const first = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
+      const second = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
+      expect(fake.requests).toHaveLength(1);
+      expect(second.scenes).toEqual(first.scenes);
+    });
+
+    it('the local writer keeps each sentence\'s page; opening on page 1, closing on none', async () => {
+      const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer: createLocalScriptWriter(), cache, ctx });
+      const scenes = r.scenes!;
+      expect(scenes[0]!.pages).toEqual([1]);
+      expect(scenes[scenes.length - 1]!.pages).toEqual([]);
+      const summer = scenes.find((s) => s.text.includes('summer'));
+      if (summer) expect(summer.pages).toContain(2);
+      expect(scenes.find((s) => s.text.includes('turn sunlight'))!.pages).toContain(1);
+    });
+  });
 });

@@ -19,6 +19,7 @@ afterAll(async () => {
 
 const result: ScriptResult = {
   text: 'Hello there.',
+  scenes: [{ text: 'Hello there.', pages: [1] }],
   language: 'en',
   words: 2,
   estimatedSeconds: 1,

@@ -1,0 +1,149 @@
+// The verdict on what the PDF parser saw: a usable document (ExtractResult) or a JobError
+// (scanned, too short, gibberish). The parser runs in a child process (extract-worker.ts) and
+// hands back PdfFacts; the rules that decide live here so they can be unit- and property-tested
+// without PDFs.
+import { JobError, type ErrorCode } from '../../src/errors.js';
+import type { ExtractResult } from '../job.js';
+import { detectLanguage } from './language.js';
+import { capText, normalizeText, wordStats } from './text.js';
+import { cleanInfoTitle, firstLineTitle } from './title.js';
+
+/** Fewer real characters than this: TEXT_TOO_SHORT. */
+export const MIN_REAL_CHARS = 50;
+/** Fewer letters/digits (any script) than this share of real characters: TEXT_GIBBERISH. */
+export const MIN_LETTER_RATIO = 0.3;
+/**
+ * Fewer word-like tokens than this share of all tokens: TEXT_GIBBERISH (digit-and-symbol soup).
+ * Half: a page of a financial table still has its row labels and headings among the numbers.
+ */
+export const MIN_WORD_RATIO = 0.5;
+/**
+ * A page with an image and fewer real characters than this counts as an image page ("almost no
+ * text"): a scan often carries a stamp, a page number or a one-line watermark such as
+ * "Produced with a Trial Version of PDF Annotator" (60 characters, corpus base64image.pdf).
+ */
+export const IMAGE_PAGE_MAX_CHARS = 100;
+/** At least this share of image pages, and sparse text overall (below), makes a scan... */
+export const SCANNED_PAGE_RATIO = 0.5;
+/** ...sparse meaning fewer real characters per page on average than this (a text page has ~2000). */
+export const SCANNED_MAX_AVG_CHARS = 200;
+/** This share of image pages is a scan whatever the other pages hold (a typed cover on a scan). */
+export const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
+export const DEFAULT_MAX_CHARS = 50_000;
+
+/** What the parser saw on one page. */
+export interface PageFacts {
+  /** Real characters on the page. */
+  chars: number;
+  /** Letters, digits and marks among them. */
+  letters: number;
+  /**
+   * Whether the page paints an image. Only looked at for pages with little text (and only a
+   * sample of those); undefined = not checked.
+   */
+  hasImage?: boolean;
+}
+
+/** Everything the worker hands back for a document it could open. */
+export interface PdfFacts {
+  /** Pages in the document. */
+  pages: number;
+  /** One entry per page parsed (the first MAX_TEXT_PAGES). */
+  pageFacts: PageFacts[];
+  /** The Info dictionary's Title, raw. */
+  infoTitle?: unknown;
+  /** Normalised text of the parsed pages (may already be capped). */
+  text: string;
+  /**
+   * Normalised text of each parsed page, index = page - 1, sharing the cap of `text` (pages past
+   * it are absent, the page that crosses it is cut). Absent from facts of older workers.
+   */
+  pageTexts?: string[];
+}
+
+export interface ScanVerdict {
+  imagePages: number;
+  /** Estimated number of pages that are images with (almost) no text. */
+  imageOnlyPages: number;
+  scanned: boolean;
+}
+
+/**
+ * Is this a scan? Pages with little text were checked for images (a sample of them when there are
+ * many); the share of image pages is estimated from the sample. A scan is: no real text at all
+ * next to an image; or half the pages images and little text per page overall; or 80% images.
+ */
+export function scanVerdict(pageFacts: readonly PageFacts[]): ScanVerdict {
+  const parsed = pageFacts.length;
+  const totalChars = pageFacts.reduce((n, p) => n + p.chars, 0);
+  const imagePages = pageFacts.filter((p) => p.hasImage === true).length;
+  const lowText = pageFacts.filter((p) => p.chars < IMAGE_PAGE_MAX_CHARS);
+  const checked = lowText.filter((p) => p.hasImage !== undefined);
+  const hits = checked.filter((p) => p.hasImage === true).length;
+  const imageOnlyPages = checked.length === 0 ? 0 : Math.round((hits / checked.length) * lowText.length);
+  const scanned =
+    parsed > 0 &&
+    ((totalChars < MIN_REAL_CHARS && imagePages > 0) ||
+      (imageOnlyPages >= parsed * SCANNED_PAGE_RATIO && totalChars / parsed < SCANNED_MAX_AVG_CHARS) ||
+      imageOnlyPages >= parsed * MOSTLY_SCANNED_PAGE_RATIO);
+  return { imagePages, imageOnlyPages, scanned };
+}
+
+export interface ClassifyOptions {
+  maxChars?: number;
+  /** Fallback title (e.g. the file name the user sent). */
+  name?: string;
+}
+
+/** Decide. Throws JobError PDF_SCANNED / TEXT_TOO_SHORT / TEXT_GIBBERISH; else the result. */
+export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): ExtractResult {
+  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
+  const chars = facts.pageFacts.reduce((n, p) => n + p.chars, 0);
+  const letters = facts.pageFacts.reduce((n, p) => n + p.letters, 0);
+
+  const scan = scanVerdict(facts.pageFacts);
+  if (scan.scanned) {
+    throw new JobError('PDF_SCANNED', `${scan.imageOnlyPages} of ${facts.pageFacts.length} pages are images with no text`);
+  }
+  if (chars < MIN_REAL_CHARS) {
+    throw new JobError('TEXT_TOO_SHORT', `${chars} characters of text (at least ${MIN_REAL_CHARS} needed)`);
+  }
+  if (letters / chars < MIN_LETTER_RATIO) {
+    throw new JobError('TEXT_GIBBERISH', `only ${Math.round((letters / chars) * 100)}% of the text are letters or digits`);
+  }
+  const text = capText(normalizeText(facts.text), maxChars);
+  const words = wordStats(text);
+  if (words.tokens > 0 && words.wordLike / words.tokens < MIN_WORD_RATIO) {
+    throw new JobError(
+      'TEXT_GIBBERISH',
+      `only ${Math.round((words.wordLike / words.tokens) * 100)}% of the text are words or numbers among words`,
+    );
+  }
+  const title = cleanInfoTitle(facts.infoTitle) ?? firstLineTitle(text) ?? cleanInfoTitle(opts.name) ?? 'Untitled';
+  return {
+    pages: facts.pages,
+    chars,
+    language: detectLanguage(text),
+    title,
+    text,
+    pageTexts: capPageTexts((facts.pageTexts ?? []).map(normalizeText), maxChars),
+  };
+}
+
+/** Page texts in order until `max` characters in all; the page that crosses it is cut. */
+export function capPageTexts(pages: readonly string[], max: number): string[] {
+  const out: string[] = [];
+  let left = max;
+  for (const p of pages) {
+    if (left <= 0) break;
+    const kept = capText(p, left);
+    out.push(kept);
+    left -= kept.length;
+  }
+  return out;
+}
+
+/** pdf-parse's exception names (pdfjs errors mapped by getException) -> our code. */
+export function codeForParseError(name: string | undefined): ErrorCode {
+  return name === 'PasswordException' ? 'PDF_ENCRYPTED' : 'PDF_CORRUPT';
+}
