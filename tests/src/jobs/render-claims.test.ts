@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRenderClaims } from '../../../src/jobs/render-claims.js';
-import { runPipeline } from '../../../pipeline/run.js';
+import { runPipeline, type PipelineDeps } from '../../../pipeline/run.js';
 import type { ChatAdapter } from '../../../pipeline/ports.js';
 import { countingRenderer } from '../../fakes/counting-providers.js';
 import { captureLogs } from '../../helpers/logs.js';
@@ -74,6 +74,10 @@ describe('render claims', () => {
       maxPdfBytes: 1000,
       renderDeadlineMs: 60_000,
       renderClaims: claims,
+      // Never reached: the jobs stop after the render step.
+      media: {} as PipelineDeps['media'],
+      pageImages: {} as PipelineDeps['pageImages'],
+      videoDefaults: { layout: 'slides' as const, captions: true },
     };
     const first = runPipeline(memoryJob('dup1', ready()), deps);
     await entered;
