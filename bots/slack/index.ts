@@ -22,6 +22,7 @@ import { createSlackAdapter } from './adapter.js';
 import { createSlackWebClient } from './api.js';
 import { userKeyOf, type SlackFrontDeps } from './intake.js';
 import { SlackProgressMessages } from './progress.js';
+import { commonDoorDeps, prefixOf } from '../../src/app/door-deps.js';
 
 export { SLACK_EVENTS_PATH };
 
@@ -211,7 +212,7 @@ export async function startSlackFrontDoor(
 // both move into index.ts together.
 
 /** The Redis prefix jobs, cancel flags and limits of this deployment live under. */
-export const prefixOf = (services: CoreServices): string => services.queue.opts.prefix ?? services.config.redisPrefix;
+export { prefixOf };
 
 /** The worker's Slack adapter: a WebClient of its own unless one is given (Bolt's, in the web process). */
 export function slackAdapterFor(services: CoreServices, client?: WebClient): ChatAdapter {
@@ -232,24 +233,9 @@ export function slackFrontDepsFrom(
   parts: { adapter: ChatAdapter; client: WebClient; locales: SlackLocales; background: Background },
 ): SlackFrontDeps {
   const { config } = services;
-  const prefix = prefixOf(services);
   return {
+    ...commonDoorDeps(services, 'slack'),
     ...parts,
-    submitter: services.submitter,
-    records: services.records,
-    preferences: new UserPreferences(services.redis, prefix),
-    cancel: (jobId, userKey) => services.cancel(jobId, userKey),
-    redis: services.redis,
-    prefix,
-    logger: services.logger.child({ platform: 'slack' }),
-    limits: {
-      max: config.limits.rateMax,
-      windowSeconds: config.limits.rateWindowSeconds,
-      maxActive: config.limits.maxActivePerUser,
-      maxPdfBytes: config.limits.maxPdfBytes,
-    },
-    usage: { redis: services.redis, prefix, config },
-    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     // ADMIN_IDS may name a Slack user by id ("U0123ABC"), as team:user ("T0123:U0123ABC"), or by
     // the user key the usage report shows ("slack:T0123:U0123ABC").
     isAdmin: (who) => isAdmin(config, [who.userId, `${who.teamId}:${who.userId}`, userKeyOf(who.teamId, who.userId)]),

@@ -12,34 +12,17 @@ import { createTelegramBot } from './bot.js';
 import { userKeyOf, type TelegramFrontDeps } from './intake.js';
 import { startTelegramPolling } from './polling.js';
 import { mountTelegramWebhook, setTelegramWebhook } from './webhook.js';
+import { commonDoorDeps, prefixOf } from '../../src/app/door-deps.js';
 
-/** The Redis prefix jobs, cancel flags and limits of this deployment live under. */
-export function prefixOf(services: CoreServices): string {
-  return services.queue.opts.prefix ?? services.config.redisPrefix;
-}
+export { prefixOf };
 
 export function telegramFrontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling', stopping?: AbortSignal): TelegramFrontDeps {
   const { config } = services;
-  const prefix = prefixOf(services);
   return {
-    submitter: services.submitter,
-    records: services.records,
-    preferences: new UserPreferences(services.redis, prefix),
-    cancel: (jobId, userKey) => services.cancel(jobId, userKey),
-    redis: services.redis,
-    prefix,
-    logger: services.logger.child({ platform: 'telegram' }),
-    limits: {
-      max: config.limits.rateMax,
-      windowSeconds: config.limits.rateWindowSeconds,
-      maxActive: config.limits.maxActivePerUser,
-      maxPdfBytes: config.limits.maxPdfBytes,
-    },
+    ...commonDoorDeps(services, 'telegram'),
     localApi: config.telegram.localApi,
     redeliverOnError: mode === 'webhook',
     ...(stopping ? { stopping } : {}),
-    usage: { redis: services.redis, prefix, config },
-    videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     // ADMIN_IDS may name a Telegram user by id ("123456789") or as the usage report shows it
     // ("tg:123456789").
     isAdmin: (userId) => isAdmin(config, [String(userId), userKeyOf(userId)]),

@@ -15,10 +15,11 @@ export interface FfmpegMediaOptions {
   preset?: string;
 }
 
-const FPS = 25;
+/** Frames per second of every video we make. */
+export const FPS = 25;
 
 // ISO 639-1 -> 639-2 for the MP4 audio track's language tag.
-const ISO639_2: Record<string, string> = {
+export const ISO639_2: Record<string, string> = {
   en: 'eng',
   ar: 'ara',
   de: 'ger',

@@ -19,6 +19,7 @@ import { buildWav, bytesPerSecond, frameLoudness, parseWav, pcmSeconds, silence,
 import { ALL_FRAMES, blinkFrames, frameList, frameName, mouthShapes, presenterSvg } from './local-presenter.js';
 import { runTool, toolEnv } from './process.js';
 import { ResultUrlExpiredError, type CallContext, type RenderRequest, type VideoRenderer } from '../ports.js';
+import { FPS, ISO639_2 } from './ffmpeg-media.js';
 
 export interface LocalRendererOptions {
   /** Where finished MP4s (and their small JSON sidecars) live. Created when missing. */
@@ -65,30 +66,6 @@ const DEFAULT_SPEED = 150;
 const CALIBRATE_ABOVE = 0.08;
 const SPEED_MIN_FACTOR = 0.75;
 const SPEED_MAX_FACTOR = 1.4;
-
-const FPS = 25;
-
-// ISO 639-1 -> 639-2 for the MP4 audio track's language tag.
-const ISO639_2: Record<string, string> = {
-  en: 'eng',
-  ar: 'ara',
-  de: 'ger',
-  fr: 'fre',
-  es: 'spa',
-  it: 'ita',
-  pt: 'por',
-  nl: 'dut',
-  ru: 'rus',
-  tr: 'tur',
-  fa: 'per',
-  he: 'heb',
-  hi: 'hin',
-  zh: 'chi',
-  ja: 'jpn',
-  ko: 'kor',
-  pl: 'pol',
-  uk: 'ukr',
-};
 
 const ID_RE = /^local_[0-9a-f]{20}$/;
 const STALE_TEMP_MS = 6 * 3600_000;
