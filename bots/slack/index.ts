@@ -16,7 +16,6 @@ import { registerCommands } from './commands.js';
 import { registerEvents } from './events.js';
 import { SLACK_EVENTS_PATH, slackEventsRoutes } from './events-route.js';
 import { SlackLocales } from './locale.js';
-import { UserPreferences } from '../../src/jobs/preferences.js';
 import { isAdmin } from '../../src/ops/usage.js';
 import { createSlackAdapter } from './adapter.js';
 import { createSlackWebClient } from './api.js';

@@ -2,7 +2,6 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
-import { UserPreferences } from '../../src/jobs/preferences.js';
 import { createTelegramApi, describeTelegramError } from './api.js';
 import { commandMenu } from '../texts.js';
 import { usageMenuEntry } from '../usage.js';
