@@ -49,11 +49,30 @@ async function childCpuSeconds(): Promise<number> {
 const dir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-compose-'));
 const presenter = path.join(dir, 'presenter.mp4');
 await run('ffmpeg', [
-  '-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=25:d=${SECONDS}`,
-  '-f', 'lavfi', '-i', `sine=f=220:d=${SECONDS}`,
-  '-af', "volume=enable='lt(mod(t,10),0.8)':volume=0",
-  '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', presenter,
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=s=1920x1080:r=25:d=${SECONDS}`,
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=f=220:d=${SECONDS}`,
+  '-af',
+  "volume=enable='lt(mod(t,10),0.8)':volume=0",
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  '-shortest',
+  presenter,
 ]);
 
 const did = await startFakeDid({ mode: 'manual', webhooks: false, mp4: presenter, credits: 1000 });
@@ -72,7 +91,14 @@ async function oneRound(layout: VideoLayout, n: number): Promise<{ wall: number;
   const id = `bench${layout}${n}`;
   const ctx = { jobId: id, logger };
   const { id: videoId } = await renderer.create(
-    { script, scenes: scenes.map((s) => s.text), language: 'en', voiceId: 'en-US-JennyNeural', avatarStyle: 'professional', title: 'GeoTopo' },
+    {
+      script,
+      scenes: scenes.map((s) => s.text),
+      language: 'en',
+      voiceId: 'en-US-JennyNeural',
+      avatarStyle: 'professional',
+      title: 'GeoTopo',
+    },
     ctx,
   );
   did.finish(videoId);
@@ -81,7 +107,15 @@ async function oneRound(layout: VideoLayout, n: number): Promise<{ wall: number;
   const checkpoint: Checkpoint = {
     fetch: { sha256: 'x', bytes: 1, localPath: pdf },
     extract: { pages: 117, chars: 5000, language: 'en', title: 'GeoTopo', text: script, pageTexts: scenes.map((s) => s.text) },
-    script: { text: script, scenes, language: 'en', words: 120, estimatedSeconds: SECONDS, provider: 'openrouter', cached: false },
+    script: {
+      text: script,
+      scenes,
+      language: 'en',
+      words: 120,
+      estimatedSeconds: SECONDS,
+      provider: 'openrouter',
+      cached: false,
+    },
     render: { provider: 'd-id', videoId, createdAt: Date.now(), deadline: Date.now() + 600_000 },
     wait: { resultUrl: status.resultUrl, polls: 1 },
   };
@@ -108,7 +142,9 @@ async function oneRound(layout: VideoLayout, n: number): Promise<{ wall: number;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `\ncompose step on ${SECONDS} s of video (1920x1080 presenter -> 1280x720 explainer, captions on), ${ROUNDS} rounds; ` +
-    `Node ${process.version}; ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
+    `Node ${process.version}; ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
 );
 console.log('| layout | wall (median) | x real time | CPU s (user+sys, median) | video minutes per CPU minute |');
 console.log('|---|---|---|---|---|');
@@ -117,8 +153,14 @@ for (const layout of LAYOUTS) {
   for (let n = 0; n < ROUNDS; n++) rounds.push(await oneRound(layout, n));
   const wall = median(rounds.map((r) => r.wall));
   const cpu = median(rounds.map((r) => r.cpu));
-  console.log(`| ${layout} | ${wall.toFixed(1)} s | ${(SECONDS / wall).toFixed(1)}x | ${cpu.toFixed(1)} s | ${(SECONDS / cpu).toFixed(2)} |`);
+  console.log(
+    `| ${layout} | ${wall.toFixed(1)} s | ${(SECONDS / wall).toFixed(1)}x | ${cpu.toFixed(1)} s | ${(SECONDS / cpu).toFixed(2)} |`,
+  );
 }
-console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `\nload average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 await did.close();
 await rm(dir, { recursive: true, force: true });

@@ -85,7 +85,9 @@ await Promise.race([
   ...workers.map((w) => w.exited.then((c) => Promise.reject(new Error(`a worker exited at start (${c})`)))),
   new Promise((_, reject) => setTimeout(() => reject(new Error('workers not ready after 120 s')), 120_000).unref()),
 ]);
-log(`${WORKERS} workers ready (concurrency ${CONCURRENCY} each); ${JOBS} jobs from ${USERS} users, renders take ${RENDER_SECONDS} s`);
+log(
+  `${WORKERS} workers ready (concurrency ${CONCURRENCY} each); ${JOBS} jobs from ${USERS} users, renders take ${RENDER_SECONDS} s`,
+);
 
 const redis = h.services.redis;
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
@@ -108,7 +110,14 @@ const sampler = (async () => {
     const counts = await h.services.queue.getJobCounts('delayed', 'active', 'wait', 'prioritized');
     let inFlight = 0;
     for (const v of did.videos.values()) if (v.status === 'created' || v.status === 'started') inFlight++;
-    samples.push({ at: Date.now(), used: await usedMemory(), parked: counts.delayed ?? 0, waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, inFlight });
+    samples.push({
+      at: Date.now(),
+      used: await usedMemory(),
+      parked: counts.delayed ?? 0,
+      waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      inFlight,
+    });
     await new Promise((r) => setTimeout(r, 1000));
   }
 })();
@@ -139,7 +148,8 @@ await Promise.all(submissions);
 log(`admitted ${admittedAt.size}, refused ${refused} (in ${((Date.now() - submitStart) / 1000).toFixed(1)} s)`);
 
 // Wait until every job has delivered or failed (the test adapter's events in Redis).
-const eventsOf = async (jobId: string) => (await redis.lrange(testEventsKey(h.prefix, jobId), 0, -1)).map((e) => JSON.parse(e) as TestEvent);
+const eventsOf = async (jobId: string) =>
+  (await redis.lrange(testEventsKey(h.prefix, jobId), 0, -1)).map((e) => JSON.parse(e) as TestEvent);
 const pending = new Set(admittedAt.keys());
 const finishedAt = new Map<string, number>();
 let lastReport = 0;
@@ -156,7 +166,9 @@ while (pending.size > 0) {
   if (Date.now() - lastReport > 15_000) {
     lastReport = Date.now();
     const s = samples.at(-1);
-    log(`finished ${finishedAt.size}/${admittedAt.size}; D-ID creates ${did.creates.length}, in flight ${s?.inFlight}, parked ${s?.parked}, queued ${s?.waiting}, active ${s?.active}`);
+    log(
+      `finished ${finishedAt.size}/${admittedAt.size}; D-ID creates ${did.creates.length}, in flight ${s?.inFlight}, parked ${s?.parked}, queued ${s?.waiting}, active ${s?.active}`,
+    );
   }
   if (Date.now() > deadline) throw new Error(`gave up: ${pending.size} jobs unfinished`);
   if (pending.size > 0) await new Promise((r) => setTimeout(r, 2000));
@@ -219,19 +231,29 @@ const checks: Array<[string, boolean]> = [
   [`active jobs never above the workers' total concurrency (peak ${peakActive})`, peakActive <= WORKERS * CONCURRENCY],
   [`every video delivered exactly once (${exactlyOnce}; twice+: ${duplicated}; none: ${missing})`, exactlyOnce === JOBS],
   [`no job failed (${failures.length})`, failures.length === 0],
-  [`D-ID creates = jobs (${did.creates.length}; jobs created twice: ${doubleCreates})`, did.creates.length === JOBS && doubleCreates === 0],
+  [
+    `D-ID creates = jobs (${did.creates.length}; jobs created twice: ${doubleCreates})`,
+    did.creates.length === JOBS && doubleCreates === 0,
+  ],
 ];
 
 const cpu = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}`;
 console.log(
   `\n${JOBS} jobs, ${USERS} users, ${WORKERS} workers x concurrency ${CONCURRENCY}, renders ${RENDER_SECONDS} s, ` +
     `arrivals over ${ARRIVAL_SECONDS} s, layout ${LAYOUT}; Node ${process.version}; ${cpu}; ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; run took ${since()}\n`,
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; run took ${since()}\n`,
 );
 console.log('| measure | value |');
 console.log('|---|---|');
-console.log(`| admission -> D-ID create, p50 / p99 / max | ${sec(pct(createDelays, 50))} / ${sec(pct(createDelays, 99))} / ${sec(createDelays.at(-1)!)} |`);
-console.log(`| admission -> delivered, p50 / p99 / max | ${sec(pct(endToEnd, 50))} / ${sec(pct(endToEnd, 99))} / ${sec(endToEnd.at(-1)!)} |`);
+console.log(
+  `| admission -> D-ID create, p50 / p99 / max | ${sec(pct(createDelays, 50))} / ${sec(pct(createDelays, 99))} / ${sec(createDelays.at(-1)!)} |`,
+);
+console.log(
+  `| admission -> delivered, p50 / p99 / max | ${sec(pct(endToEnd, 50))} / ${sec(pct(endToEnd, 99))} / ${sec(endToEnd.at(-1)!)} |`,
+);
 console.log(`| renders in flight at D-ID, peak | ${peakInFlight} (workers' total concurrency ${WORKERS * CONCURRENCY}) |`);
 console.log(`| jobs active (holding a worker slot), peak | ${peakActive} |`);
 console.log(`| jobs parked (delayed) + queued (wait), at their peak | ${peakParked.parked} + ${peakParked.waiting} |`);
@@ -240,7 +262,9 @@ console.log(`| D-ID creates | ${did.creates.length} |`);
 console.log(
   `| Redis used_memory: baseline / at peak parked / end | ${(baselineMemory / 1048576).toFixed(1)} / ${(peakParked.used / 1048576).toFixed(1)} / ${(finalMemory / 1048576).toFixed(1)} MiB |`,
 );
-console.log(`| Redis memory per job held without a slot (used_memory delta / (parked + queued), at their peak) | ${(memPerParked / 1024).toFixed(1)} KiB |`);
+console.log(
+  `| Redis memory per job held without a slot (used_memory delta / (parked + queued), at their peak) | ${(memPerParked / 1024).toFixed(1)} KiB |`,
+);
 console.log(`| worker peak RSS (VmHWM) | ${peakRss.map((m) => `${m.toFixed(0)} MiB`).join(', ')} |`);
 console.log(`| videos delivered per worker | ${[...perWorker.values()].join(', ')} |`);
 console.log('');
