@@ -287,7 +287,10 @@ export class ParserPool {
     this.closed = true;
     const all = [...this.idle, ...this.busy].filter((c): c is ParserChild => c !== undefined);
     this.idle.fill(undefined);
-    for (const c of all) c.kill();
+    for (const c of all) {
+      c.hold(true); // waiting for the exits must keep this process alive
+      c.kill();
+    }
     for (const wake of this.waiting.splice(0)) wake();
     if (this.exitHook) process.off('exit', this.exitHook);
     this.exitHook = undefined;
