@@ -1,7 +1,8 @@
-// Child process that parses one PDF with pdf-parse and reports raw facts (text, per-page counts,
-// image pages) to extract.ts over IPC. It runs in its own process so that a hostile file can only
-// exhaust this process's memory or time: the parent kills it and the calling process lives on.
-// Keep it small: anything that decides an outcome belongs in classify.ts.
+// Child process that parses PDFs with pdf-parse and reports raw facts (text, per-page counts,
+// image pages) to parser-pool.ts over IPC. It starts before a file is asked for (a warm parser)
+// and runs in its own process so that a hostile file can only exhaust this process's memory or
+// time: the parent kills it and the calling process lives on.
+// Keep it small: anything that decides an outcome belongs in verdict.ts.
 import { readFile } from 'node:fs/promises';
 import { PDFParse } from 'pdf-parse';
 import { capText, normalizeText, textStats } from './text.js';
@@ -132,11 +133,12 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  process.once('message', (req: WorkerRequest) => {
+  // One request at a time (the parent sends the next only after this one's answer). The parent
+  // decides how many a process serves and kills it when it is done with it.
+  process.on('message', (req: WorkerRequest) => {
     void extract(req)
       .catch((e: unknown): WorkerMessage => ({ type: 'error', ...describe(e) }))
-      .then(send)
-      .finally(() => process.exit(0));
+      .then(send);
   });
   await send({ type: 'ready' });
 }

@@ -1,7 +1,7 @@
-// Messages between extract.ts (parent) and extract-worker.ts (child process). Types only.
+// Messages between parser-pool.ts (parent) and extract-worker.ts (child process). Types only.
 import type { PdfFacts } from './verdict.js';
 
-/** Parent -> child, once, after the child said it is ready. */
+/** Parent -> child, after the child said it is ready; the next only after the answer to this one. */
 export interface WorkerRequest {
   type: 'extract';
   path: string;

@@ -1,17 +1,18 @@
 // Step 2: the text of the PDF, checked (encrypted, corrupt, scanned, too short, gibberish) and
-// with its language. Parsing runs in a child process with a time and memory budget, so a
-// hostile file cannot hurt this worker.
-import { availableParallelism } from 'node:os';
+// with its language. Parsing runs in a pre-started child process (pdf/parser-pool.ts) with a
+// time and memory budget, so a hostile file cannot hurt this worker.
 import pLimit from 'p-limit';
 import type { Logger } from '../../src/logger.js';
 import { isJobError } from '../../src/errors.js';
 import type { ExtractResult, FetchResult } from '../job.js';
 import { extractPdf, type ExtractOptions } from '../pdf/extract.js';
+import { PARSE_SLOTS } from '../pdf/parser-pool.js';
 
 // Parsing is CPU-bound: running more parses than cores only makes each one slower, and the
 // parse's time budget would then fail good PDFs on a busy worker. Jobs queue here instead; the
-// budget starts when a parse actually runs.
-const parseSlots = pLimit(Math.max(1, availableParallelism()));
+// budget starts when a parse actually runs. (The pool enforces the same count for every caller;
+// queueing here as well lets this step log how long a job waited.)
+const parseSlots = pLimit(PARSE_SLOTS);
 
 export async function extractStep(
   fetch: FetchResult,

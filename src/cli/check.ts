@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { isJobError, type ErrorCode } from '../errors.js';
 import { savePdfStream } from '../../pipeline/steps/fetch.js';
 import { extractPdf } from '../../pipeline/pdf/extract.js';
+import type { ParserPool } from '../../pipeline/pdf/parser-pool.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -17,12 +18,13 @@ export interface CheckResult {
   language: string | null;
 }
 
-export async function checkPdf(file: string, config: Config): Promise<CheckResult> {
+/** `parser`: where the parse runs (default: the process's shared warm pool). */
+export async function checkPdf(file: string, config: Config, parser?: ParserPool): Promise<CheckResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'd2v-check-'));
   try {
     const dest = path.join(dir, 'input.pdf');
     await savePdfStream(createReadStream(file), dest, config.limits.maxPdfBytes);
-    const r = await extractPdf({ path: dest });
+    const r = await extractPdf({ path: dest }, parser ? { parser } : {});
     return { ok: true, pages: r.pages, chars: r.chars, language: r.language };
   } catch (err) {
     if (!isJobError(err)) throw err;

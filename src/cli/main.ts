@@ -20,6 +20,26 @@ import { USAGE, UsageError, parseCliArgs, type CliArgs } from './args.js';
 import { checkPdf } from './check.js';
 import { createTerminalReporter } from './progress.js';
 import { checkTools, missingToolMessage } from '../../pipeline/providers/tools.js';
+import { ParserPool, closeSharedParserPool } from '../../pipeline/pdf/parser-pool.js';
+
+// Every child this process starts (parser, redis-server) is ended *and reaped* before it exits:
+// process.exit() with a child still running (or killed but not yet waited for) left it behind.
+const closers: (() => Promise<void>)[] = [closeSharedParserPool];
+async function closeAll(): Promise<void> {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+}
+async function exit(code: number): Promise<never> {
+  await closeAll();
+  process.exit(code);
+}
+// A terminal's Ctrl-C, a closed terminal, `kill`: stop the same way as a normal end.
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.once(sig, () => void exit(code));
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -33,7 +53,10 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
 
   if (command === 'check') {
-    const result = await checkPdf(path.resolve(file), config);
+    // One parse: one child, no replacement started after it.
+    const parser = new ParserPool({ slots: 1, refill: false }).warm();
+    closers.push(() => parser.close());
+    const result = await checkPdf(path.resolve(file), config, parser);
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (result.ok)
       process.stdout.write(`ok: ${result.pages} pages, ${result.chars} characters, language ${result.language}\n`);
@@ -97,12 +120,14 @@ async function runThroughQueue(
     },
   );
 
-  const stop = async () => {
-    await running.close(5_000);
-    await services.close();
-    await embedded?.stop();
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await running.close(5_000);
+      await services.close();
+      await embedded?.stop();
+    })());
+  closers.push(stop);
 
   try {
     const userKey = `cli:${process.env.USER ?? 'local'}`;
@@ -113,7 +138,11 @@ async function runThroughQueue(
         dedupeKey: `cli:${o.file}:${process.pid}:${Date.now()}`,
         requester: { platform: 'cli', userKey, userId: userKey, chatId: 'terminal' },
         file: { kind: 'path', path: o.file, name: path.basename(o.file) },
-        facts: { name: path.basename(o.file), size: (await stat(o.file)).size, ...((await startsWithPdfHeader(o.file)) ? { fileType: 'pdf' } : {}) },
+        facts: {
+          name: path.basename(o.file),
+          size: (await stat(o.file)).size,
+          ...((await startsWithPdfHeader(o.file)) ? { fileType: 'pdf' } : {}),
+        },
         maxBytes: config.limits.maxPdfBytes,
         options: { ...o.options, ...(o.stopAfter ? { stopAfter: o.stopAfter } : {}) },
       },
@@ -152,26 +181,25 @@ async function startsWithPdfHeader(file: string): Promise<boolean> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`doc2video: ${err.message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    if (err instanceof ConfigError || err instanceof RedisServerMissingError) {
-      process.stderr.write(`doc2video: ${err.message}\n`);
-      process.exit(2);
-    }
-    if (err instanceof JobError) {
-      process.stderr.write(`doc2video: ${err.userMessage()}\n`);
-      process.exit(1);
-    }
-    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`doc2video: ${(err as Error).message}\n\n${USAGE}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`doc2video: unexpected error: ${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  },
-);
+function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`doc2video: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (err instanceof ConfigError || err instanceof RedisServerMissingError) {
+    process.stderr.write(`doc2video: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof JobError) {
+    process.stderr.write(`doc2video: ${err.userMessage()}\n`);
+    return 1;
+  }
+  if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`doc2video: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  process.stderr.write(`doc2video: unexpected error: ${(err as Error).stack ?? err}\n`);
+  return 1;
+}
+
+void main(process.argv.slice(2)).then(exit, (err: unknown) => exit(exitCodeFor(err)));
