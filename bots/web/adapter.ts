@@ -3,16 +3,13 @@
 // program reads it by polling or over Server-Sent Events. The PDF comes from the store's
 // uploads area, where the API streamed it, and is removed from there once its text is extracted.
 import { JobError, formatBytes } from '../../src/errors.js';
-import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate, VideoFile } from '../../pipeline/ports.js';
+import type { AdapterContext, ChatAdapter, FileSource, ProgressUpdate } from '../../pipeline/ports.js';
 import { uploadKey, type VideoStore } from '../../src/storage/video-store.js';
-import type { VideoKeeperImpl } from '../../src/storage/keeper.js';
 import type { WebJobs } from './jobs.js';
 
 export interface WebAdapterDeps {
   store: Pick<VideoStore, 'open' | 'delete'>;
   jobs: Pick<WebJobs, 'setProgress'>;
-  /** Keeps the delivered MP4 in the store and notes it in the job's record. */
-  keeper: Pick<VideoKeeperImpl, 'keep'>;
 }
 
 /** Steps after which the uploaded PDF is no longer needed (the text is in the checkpoint). */
@@ -53,13 +50,9 @@ export function createWebAdapter(deps: WebAdapterDeps): ChatAdapter {
       if (AFTER_EXTRACT.has(u.step)) await dropUpload(ctx);
     },
 
-    async deliverVideo(ctx, video: VideoFile) {
-      await deps.keeper.keep({
-        jobId: ctx.jobId,
-        path: video.path,
-        bytes: video.bytes,
-        ...(video.durationSeconds !== undefined ? { seconds: video.durationSeconds } : {}),
-      });
+    // The deliver step's VideoKeeper has already put the video into the store and noted it in
+    // the job's record, which is where the API reads it.
+    async deliverVideo() {
       return { as: 'file' };
     },
 

@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
 import type { ChatAdapter } from '../../pipeline/ports.js';
-import { createVideoKeeper } from '../../src/storage/keeper.js';
 import { createWebAdapter } from './adapter.js';
 import { API_PREFIX, webApiRoutes, type WebApiDeps } from './api.js';
 import { WebJobs } from './jobs.js';
@@ -73,15 +72,10 @@ export function startWebFrontDoor(services: CoreServices, http: HttpServer, opts
   return { uploads, stop: async () => {} };
 }
 
-/** The worker's web adapter: reads uploads from the store, keeps delivered videos there. */
+/** The worker's web adapter: reads uploads from the store (the worker's VideoKeeper keeps the videos). */
 export function webAdapterFor(services: CoreServices): ChatAdapter {
   return createWebAdapter({
     store: services.store,
     jobs: webJobsFor(services),
-    keeper: createVideoKeeper({
-      store: services.store,
-      records: services.records,
-      retentionMs: services.config.storage.retentionDays * DAY_SECONDS * 1000,
-    }),
   });
 }

@@ -8,7 +8,7 @@ import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
 import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
-import type { AdapterRegistry, PipelineObserver } from '../../pipeline/ports.js';
+import type { AdapterRegistry, PipelineObserver, VideoKeeper } from '../../pipeline/ports.js';
 import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
 import { createRenderClaims } from '../jobs/render-claims.js';
 import { cancelChannel, isCancelled } from '../queue/cancel.js';
@@ -58,6 +58,8 @@ export interface WorkerOptions {
   sweepEveryMs?: number;
   slotRecheckMs?: number;
   prefix?: string;
+  /** Keeps every delivered video in the store (web and worker processes; not the CLI). */
+  keeper?: VideoKeeper;
 }
 
 export interface RunningWorker {
@@ -99,6 +101,7 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     renderClaims: createRenderClaims(services.redis, prefix),
     ...(opts.slotRecheckMs ? { slotRecheckMs: opts.slotRecheckMs } : {}),
     ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
+    ...(opts.keeper ? { keeper: opts.keeper } : {}),
   };
   const processor = createVideoProcessor(processorDeps);
 
