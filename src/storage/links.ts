@@ -55,3 +55,20 @@ export async function keptFileLink(
   if (!s.publicUrl || !s.linkSecret) return undefined;
   return `${s.publicUrl}${signedPath(s.linkSecret, file.jobId, file.file, file.expiresAt)}`;
 }
+
+/** Our link to a finished job's kept video while it is kept (for /status), else undefined. */
+export async function keptVideoLink(
+  store: Parameters<typeof keptFileLink>[0],
+  s: LinkSettings,
+  rec: { jobId: string; video?: { expiresAt: number } },
+  now = Date.now(),
+): Promise<string | undefined> {
+  if (!rec.video || rec.video.expiresAt <= now) return undefined;
+  const key = `videos/${rec.jobId}/video.mp4`;
+  return keptFileLink(
+    store,
+    s,
+    { jobId: rec.jobId, file: 'video.mp4', key, expiresAt: rec.video.expiresAt, downloadName: `${rec.jobId}.mp4` },
+    now,
+  );
+}
