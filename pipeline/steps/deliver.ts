@@ -24,7 +24,8 @@ export async function deliverStep(
     path: compose.path,
     bytes: compose.bytes,
     seconds: compose.durationSeconds,
-    ...(compose.captions ? { captionsPath: compose.vttPath } : {}),
+    // A WebVTT file is made whether or not the captions are burned in.
+    captionsPath: compose.vttPath,
   });
 
   let file = compose.path;

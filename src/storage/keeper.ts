@@ -19,12 +19,21 @@ export function createVideoKeeper(deps: VideoKeeperDeps): VideoKeeper {
     async keep(req) {
       const now = Date.now();
       await deps.store.putFile(videoKey(req.jobId), req.path, 'video/mp4');
-      if (req.captionsPath) await deps.store.putFile(captionsKey(req.jobId), req.captionsPath, 'text/vtt; charset=utf-8');
+      // Captions are a bonus: a job without its .vtt (made by an older worker) keeps the video.
+      const captions =
+        !!req.captionsPath &&
+        (await deps.store.putFile(captionsKey(req.jobId), req.captionsPath, 'text/vtt; charset=utf-8').then(
+          () => true,
+          (err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return false;
+            throw err;
+          },
+        ));
       const kept: KeptVideo = {
         bytes: req.bytes,
         ...(req.seconds !== undefined ? { seconds: req.seconds } : {}),
         expiresAt: now + deps.retentionMs,
-        captions: !!req.captionsPath,
+        captions,
       };
       await deps.records.keep(req.jobId, kept);
       const url = await keptFileLink(deps.store, deps.links, {
