@@ -5,6 +5,7 @@ import type { HttpServer } from '../src/http/server.js';
 import type { AdapterRegistry } from '../pipeline/ports.js';
 import { slackAdapterFor, startSlackFrontDoor } from './slack/index.js';
 import { startTelegramFrontDoor, telegramAdapterFor } from './telegram/index.js';
+import { startWebFrontDoor, webAdapterFor } from './web/index.js';
 
 export interface FrontDoor {
   stop(): Promise<void>;
@@ -16,12 +17,17 @@ export function chatAdapters(services: CoreServices): AdapterRegistry {
   if (services.config.slack.botToken) registry.slack = slackAdapterFor(services);
   const telegram = telegramAdapterFor(services);
   if (telegram) registry.telegram = telegram;
+  registry.web = webAdapterFor(services);
   return registry;
 }
 
 /** Start every configured front door on the web process's HTTP server. */
-export async function startFrontDoors(services: CoreServices, http: HttpServer): Promise<FrontDoor[]> {
-  const doors: FrontDoor[] = [];
+export async function startFrontDoors(
+  services: CoreServices,
+  http: HttpServer,
+  opts: { role: 'web' | 'all' } = { role: 'web' },
+): Promise<FrontDoor[]> {
+  const doors: FrontDoor[] = [startWebFrontDoor(services, http, opts)];
   if (services.config.slack.botToken) doors.push(await startSlackFrontDoor(services, http));
   const telegram = await startTelegramFrontDoor(services, http);
   if (telegram) doors.push(telegram);

@@ -5,7 +5,7 @@
 import { JobError, formatBytes, isJobError, type Locale } from '../src/errors.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/logger.js';
-import type { JobRecords } from '../src/jobs/records.js';
+import type { JobRecord, JobRecords } from '../src/jobs/records.js';
 import type { UserPreferences } from '../src/jobs/preferences.js';
 import type { CancelOutcome } from '../src/queue/cancel.js';
 import type { SubmitOutcome, SubmitRequest } from '../src/queue/submit.js';
@@ -25,6 +25,8 @@ export interface IntakeDeps {
 export interface FrontDoorDeps extends IntakeDeps {
   preferences: UserPreferences;
   records: Pick<JobRecords, 'listForUser'>;
+  /** Our link to a finished job's kept video (src/storage/links.ts), for /status. */
+  keptLink?(rec: JobRecord): Promise<string | undefined>;
   cancel(jobId: string, userKey: string): Promise<CancelOutcome>;
   redis: Redis;
   /** The Redis key prefix of this deployment (the queue's). */
@@ -141,4 +143,15 @@ export function outcomeText(locale: Locale, outcome: IntakeOutcome, limits: Outc
       return isJobError(error) ? error.userMessage(locale) : new JobError('SERVICE_BUSY').userMessage(locale);
     }
   }
+}
+
+/** Links to the kept videos among `jobs`, for statusText. */
+export async function keptLinks(deps: Pick<FrontDoorDeps, 'keptLink'>, jobs: JobRecord[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!deps.keptLink) return out;
+  for (const j of jobs) {
+    const link = j.video ? await deps.keptLink(j).catch(() => undefined) : undefined;
+    if (link) out.set(j.jobId, link);
+  }
+  return out;
 }

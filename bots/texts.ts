@@ -96,7 +96,9 @@ export function rateLimitedText(locale: Locale, limits: { max: number; windowSec
 
 /** The video's comment: its title (from the PDF, so user-derived) and length. */
 export function captionText(title: string, durationSeconds: number | undefined, show: UserText): string {
-  const d = durationSeconds ? ` · ${Math.floor(durationSeconds / 60)}:${String(Math.round(durationSeconds % 60)).padStart(2, '0')}` : '';
+  const d = durationSeconds
+    ? ` · ${Math.floor(durationSeconds / 60)}:${String(Math.round(durationSeconds % 60)).padStart(2, '0')}`
+    : '';
   return `🎬 ${show(title)}${d}`;
 }
 
@@ -128,12 +130,19 @@ const STATE_LABEL: Record<Locale, Record<JobRecord['state'], string>> = {
   },
 };
 
-export function statusText(locale: Locale, jobs: JobRecord[], show: UserText): string {
+/** `links`: job id -> our link to its kept video (shown under a finished job while kept). */
+export function statusText(
+  locale: Locale,
+  jobs: JobRecord[],
+  show: UserText,
+  links: ReadonlyMap<string, string> = new Map(),
+): string {
   if (jobs.length === 0) return locale === 'ar' ? 'لا توجد لديك مهام حالياً.' : 'You have no recent jobs.';
   const lines = jobs.map((j) => {
     const step = j.step && !['completed', 'failed', 'cancelled'].includes(j.state) ? ` · ${STEP_LABEL[locale][j.step]}` : '';
     const code = j.code ? ` (${j.code})` : '';
-    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${show(j.title)}` : ''}`;
+    const link = links.get(j.jobId);
+    return `${locale === 'ar' ? RLM : ''}• ${j.jobId} — ${STATE_LABEL[locale][j.state]}${code}${step}${j.title ? ` — ${show(j.title)}` : ''}${link ? `\n  ${link}` : ''}`;
   });
   return (locale === 'ar' ? 'مهامك:\n' : 'Your jobs:\n') + lines.join('\n');
 }
@@ -326,5 +335,8 @@ export function commandMenu(locale: Locale): { command: string; description: str
           style: 'Layout (slides or presenter) and captions',
           video: 'Reply to a PDF in a group to make its video',
         };
-  return (['help', 'status', 'cancel', 'avatar', 'style', 'video'] as const).map((command) => ({ command, description: d[command] }));
+  return (['help', 'status', 'cancel', 'avatar', 'style', 'video'] as const).map((command) => ({
+    command,
+    description: d[command],
+  }));
 }

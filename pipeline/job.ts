@@ -11,6 +11,7 @@ export interface Platforms {
   telegram: true;
   slack: true;
   cli: true;
+  web: true;
 }
 export type Platform = keyof Platforms;
 
@@ -37,7 +38,9 @@ export type FileRef =
   | { kind: 'path'; path: string; name?: string; size?: number }
   | { kind: 'telegram'; fileId: string; fileUniqueId?: string; name?: string; size?: number; mimeType?: string }
   | { kind: 'slack'; fileId: string; url?: string; name?: string; size?: number; mimeType?: string }
-  | { kind: 'url'; url: string; name?: string; size?: number };
+  | { kind: 'url'; url: string; name?: string; size?: number }
+  /** A PDF uploaded through the web API, waiting in the video store's uploads area. */
+  | { kind: 'upload'; key: string; name?: string; size?: number };
 
 /** How the explainer is laid out: the page with the presenter in a corner, or the presenter alone. */
 export type VideoLayout = 'slides' | 'presenter';

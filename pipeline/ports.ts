@@ -127,6 +127,19 @@ export class ChatUnavailableError extends Error {
 
 export type AdapterRegistry = Partial<Record<Platform, ChatAdapter>>;
 
+/**
+ * Keeps every delivered video (and its captions) for the retention period, so a link to it can
+ * be handed out and the job's record outlives JOB_TTL_SECONDS. Implemented by the runtime with
+ * the video store (src/storage/keeper.ts).
+ */
+export interface VideoKeeper {
+  keep(video: { jobId: string; path: string; bytes: number; seconds?: number; captionsPath?: string }): Promise<{
+    /** Our link (signed, or the store's presigned URL), when one can be made. */
+    url?: string;
+    expiresAt: number;
+  }>;
+}
+
 export function adapterFor(registry: AdapterRegistry, platform: Platform): ChatAdapter {
   const adapter = registry[platform];
   if (!adapter) throw new Error(`no chat adapter registered for platform "${platform}"`);

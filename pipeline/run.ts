@@ -20,6 +20,7 @@ import {
   type ScriptCache,
   type ScriptWriter,
   type SlotGate,
+  type VideoKeeper,
   type VideoRenderer,
 } from './ports.js';
 import { fetchStep } from './steps/fetch.js';
@@ -52,6 +53,8 @@ export interface PipelineDeps {
   webhookUrlFor?(jobId: string): string | undefined;
   /** How long a job waits for a concurrency slot before checking again (a release wakes it early). */
   slotRecheckMs?: number;
+  /** Keeps delivered videos in the store (absent in the CLI: its video goes to --out). */
+  keeper?: VideoKeeper;
   /** One attempt at a time inside the paid render create (optional: a single-process CLI needs none). */
   renderClaims?: RenderClaims;
   /** How long a job waits when another attempt holds its render claim. */
@@ -127,7 +130,10 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
         // runs on): wait for it to record the video, or for its claim to lapse.
         const claim = deps.renderClaims ? await deps.renderClaims.claim(job.id) : { release: async () => {} };
         if (!claim) {
-          logger.warn({ event: 'render_claimed_elsewhere' }, 'another attempt of this job is creating its video; looking again later');
+          logger.warn(
+            { event: 'render_claimed_elsewhere' },
+            'another attempt of this job is creating its video; looking again later',
+          );
           return job.sleepUntil(Date.now() + (deps.renderClaimRecheckMs ?? 15_000));
         }
         try {
@@ -178,7 +184,12 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
       }
       case 'deliver': {
         await throwIfCancelled(job, deps);
-        const delivered = await deliverStep(job, adapter, actx, { media: deps.media, ctx: call, dir: jobDir });
+        const delivered = await deliverStep(job, adapter, actx, {
+          media: deps.media,
+          ctx: call,
+          dir: jobDir,
+          ...(deps.keeper ? { keeper: deps.keeper } : {}),
+        });
         await job.saveCheckpoint({ deliver: delivered });
         logger.info({ event: 'delivered', bytes: delivered.bytes, as: delivered.as }, 'video delivered');
         break;

@@ -19,6 +19,7 @@ export const SECRET_KEYS = [
   'SENTRY_DSN',
   'S3_SECRET_ACCESS_KEY',
   'LINK_SECRET',
+  'API_KEYS',
 ] as const;
 
 // Empty strings in .env files mean "unset".
@@ -250,6 +251,38 @@ const schema = z.object({
   // Signs our own expiring links to kept videos (PUBLIC_URL/files/...); without it no link is handed out.
   LINK_SECRET: optionalString,
 
+  // The web API (/api/v1): `name:secret` pairs, comma-separated; each key is a user of its own.
+  API_KEYS: optionalString.transform((v, ctx): { name: string; secret: string }[] => {
+    const keys: { name: string; secret: string }[] = [];
+    for (const entry of (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const i = entry.indexOf(':');
+      const name = i > 0 ? entry.slice(0, i) : '';
+      const secret = i > 0 ? entry.slice(i + 1) : '';
+      // Never echo the entry: it holds a secret.
+      if (!/^[A-Za-z0-9_-]{1,40}$/.test(name) || secret.length < 16 || /\s/.test(secret)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'comma-separated name:secret pairs (name: 1-40 of A-Z a-z 0-9 _ -, secret: 16+ characters)',
+        });
+        return z.NEVER;
+      }
+      if (keys.some((k) => k.name === name)) {
+        ctx.addIssue({ code: 'custom', message: `name:secret pairs with distinct names ("${name}" twice)` });
+        return z.NEVER;
+      }
+      keys.push({ name, secret });
+    }
+    return keys;
+  }),
+  // Who may upload through the web API: off, keys (API_KEYS only) or public (also anonymous
+  // browsers, limited per client IP). Unset: keys in `web`, public in `npm run dev`.
+  WEB_UPLOADS: optionalString.pipe(z.enum(['off', 'keys', 'public']).optional()),
+  // Origins (https://app.example) allowed to call /api/v1 from a browser; empty: none.
+  CORS_ORIGINS: list,
+
   // A cap by default: an open bot with paid providers must not spend without bound (see .env.example).
   DAILY_BUDGET_USD: budget(DEFAULT_DAILY_BUDGET_USD),
   USER_DAILY_BUDGET_USD: decimal(undefined),
@@ -345,6 +378,13 @@ export interface Config {
     linkSecret: string | undefined;
   };
   budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined; llmEstimateUsd: number };
+  /** The web front door (bots/web): the /api/v1 API. */
+  web: {
+    apiKeys: { name: string; secret: string }[];
+    /** WEB_UPLOADS; undefined = the process's default (keys for `web`, public for `dev`). */
+    uploads: 'off' | 'keys' | 'public' | undefined;
+    corsOrigins: string[];
+  };
   /** Who may make videos; an empty list lets everyone in. */
   access: { telegramUsers: string[]; slackTeams: string[] };
   admin: { user: string | undefined; password: string | undefined; ids: string[] };
@@ -498,6 +538,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       userDailyUsd: e.USER_DAILY_BUDGET_USD,
       llmEstimateUsd: e.LLM_COST_ESTIMATE_USD ?? 0.05,
     },
+    web: { apiKeys: e.API_KEYS, uploads: e.WEB_UPLOADS, corsOrigins: e.CORS_ORIGINS },
     access: { telegramUsers: e.ALLOWED_TELEGRAM_USERS, slackTeams: e.ALLOWED_SLACK_TEAMS },
     admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD, ids: e.ADMIN_IDS },
     sentryDsn: e.SENTRY_DSN,
@@ -506,5 +547,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
 /** All secret values present in a config, for redaction of free text (error messages, URLs). */
 export function secretValues(config: Config): string[] {
-  return SECRET_KEYS.map((k) => config.env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 6);
+  return [...SECRET_KEYS.map((k) => config.env[k]), ...config.web.apiKeys.map((k) => k.secret)].filter(
+    (v): v is string => typeof v === 'string' && v.length >= 6,
+  );
 }

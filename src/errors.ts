@@ -27,6 +27,10 @@ export const ERROR_CODES = [
   // Not in the user-facing list of the spec, but a user can meet it: a provider or platform
   // failed in a way we could not classify. Kept distinct so operators can find it.
   'INTERNAL',
+  // The web API (/api/v1): a request it cannot take, whatever the job.
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'BAD_REQUEST',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -81,6 +85,12 @@ const EN: Record<ErrorCode, Explanation> = {
   SERVICE_BUSY: { what: 'The service is busy with many videos right now.', next: 'Please try again in a few minutes.' },
   NOT_ALLOWED: { what: 'This service is not open to your account.', next: 'Ask its operator for access.' },
   INTERNAL: { what: 'Something went wrong on our side.', next: 'Please try again; if it keeps happening, tell the operator.' },
+  UNAUTHORIZED: {
+    what: 'The API key is missing or not valid.',
+    next: 'Send `Authorization: Bearer <key>` with a key from the operator.',
+  },
+  NOT_FOUND: { what: 'There is no such video, or it is not yours.', next: 'Check the id; videos are kept for a limited time.' },
+  BAD_REQUEST: { what: 'The request is not valid.', next: 'Check the fields and their values against the API description.' },
 };
 
 const AR: Record<ErrorCode, Explanation> = {
@@ -113,6 +123,12 @@ const AR: Record<ErrorCode, Explanation> = {
   SERVICE_BUSY: { what: 'الخدمة مشغولة بعدد كبير من الفيديوهات الآن.', next: 'يرجى المحاولة بعد بضع دقائق.' },
   NOT_ALLOWED: { what: 'هذه الخدمة غير متاحة لحسابك.', next: 'اطلب الإذن من مشغّل الخدمة.' },
   INTERNAL: { what: 'حدث خطأ من جهتنا.', next: 'يرجى المحاولة مرة أخرى؛ وإن تكرر الأمر فأبلغ المشغّل.' },
+  UNAUTHORIZED: {
+    what: 'مفتاح الواجهة البرمجية مفقود أو غير صالح.',
+    next: 'أرسل الترويسة `Authorization: Bearer <key>` بمفتاح من المشغّل.',
+  },
+  NOT_FOUND: { what: 'لا يوجد فيديو بهذا المعرّف، أو أنه ليس لك.', next: 'تحقق من المعرّف؛ تُحفظ الفيديوهات لمدة محدودة.' },
+  BAD_REQUEST: { what: 'الطلب غير صالح.', next: 'راجع الحقول وقيمها وفق وصف الواجهة البرمجية.' },
 };
 
 const TABLES: Record<Locale, Record<ErrorCode, Explanation>> = { en: EN, ar: AR };

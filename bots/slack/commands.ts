@@ -8,6 +8,7 @@ import { JobError, type Locale } from '../../src/errors.js';
 import { cancelText, cancelUsageText, helpText, localeOf, operatorHelpLine, statusText } from '../texts.js';
 import { usageAnswer } from '../usage.js';
 import { problemText, submitSlackFile, userKeyOf, type SlackFrontDeps } from './intake.js';
+import { keptLinks } from '../intake.js';
 import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, parseMetadata, parseSubmission } from './modal.js';
 import { escapeSlackMarkup, modalWord, slackUserText } from './texts.js';
 
@@ -25,8 +26,10 @@ export async function answerCommand(
   const [verb = '', ...rest] = text.trim().split(/\s+/);
   const userKey = userKeyOf(who.teamId, who.userId);
   switch (verb.toLowerCase()) {
-    case 'status':
-      return statusText(locale, await deps.records.listForUser(userKey), slackUserText);
+    case 'status': {
+      const jobs = await deps.records.listForUser(userKey);
+      return statusText(locale, jobs, slackUserText, await keptLinks(deps, jobs));
+    }
     case 'cancel': {
       const jobId = (rest[0] ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
       if (!jobId) return cancelUsageText(locale, 'slack');

@@ -24,6 +24,7 @@ import {
 import { usageAnswer } from '../usage.js';
 import { describeTelegramError, isNotModifiedError } from './api.js';
 import { userKeyOf, type TelegramFrontDeps } from './intake.js';
+import { keptLinks } from '../intake.js';
 import { reply } from './replies.js';
 import { telegramUserText } from './texts.js';
 
@@ -37,7 +38,7 @@ export async function onStatus(ctx: Context, deps: TelegramFrontDeps): Promise<v
   if (!ctx.from) return;
   // The index is per user: another user's jobs cannot appear here.
   const jobs = await deps.records.listForUser(userKeyOf(ctx.from.id), 10);
-  await reply(ctx, deps.logger, statusText(userLocale(ctx), jobs, telegramUserText));
+  await reply(ctx, deps.logger, statusText(userLocale(ctx), jobs, telegramUserText, await keptLinks(deps, jobs)));
 }
 
 export async function onCancel(ctx: Context, deps: TelegramFrontDeps): Promise<void> {

@@ -21,6 +21,7 @@ import { createLocalScriptWriter } from '../../pipeline/providers/local-script.j
 import { createDidRenderer } from '../../pipeline/providers/did.js';
 import { createLocalRenderer } from '../../pipeline/providers/local-video.js';
 import { webhookUrl } from '../../pipeline/render/webhook-token.js';
+import { createVideoStoreFrom, type VideoStore } from '../storage/video-store.js';
 
 export interface CoreServices {
   config: Config;
@@ -40,6 +41,8 @@ export interface CoreServices {
   media: MediaToolkit;
   pageImages: PageImages;
   workDir: string;
+  /** Kept videos and captions, and PDFs uploaded through the web API (VIDEO_STORE). */
+  store: VideoStore;
   webhookUrlFor(jobId: string): string | undefined;
   /** /cancel for a user's own job (any front door). */
   cancel(jobId: string, userKey: string): Promise<CancelOutcome>;
@@ -113,6 +116,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     ...(opts.retryBackoffMs ? { retryBackoffMs: opts.retryBackoffMs } : {}),
   });
   const workDir = path.resolve(config.dataDir, 'work');
+  const store = createVideoStoreFrom(config.storage);
 
   return {
     config,
@@ -129,6 +133,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     media: createFfmpegMedia(),
     pageImages: createPageImages(),
     workDir,
+    store,
     cancel: (jobId, userKey) => cancelJob({ redis, queue, records, prefix, limits }, jobId, userKey),
     webhookUrlFor: (jobId) =>
       config.publicUrl && did.webhookSecret && config.video.provider === 'd-id'
@@ -137,6 +142,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     async close() {
       await queue.close().catch(() => {});
       await (renderer as { close?: () => Promise<void> }).close?.().catch(() => {});
+      await store.close().catch(() => {});
       redis.disconnect();
       bullRedis.disconnect();
     },

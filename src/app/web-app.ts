@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { createCoreServices, type CoreServices } from './services.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { didWebhookRoutes, healthRoutes } from '../http/routes.js';
+import { keptFileRoutes } from '../http/files-route.js';
 import { startFrontDoors, type FrontDoor } from '../../bots/index.js';
 import { createOps, type Ops } from '../ops/wiring.js';
 import type { LogEventTap } from '../ops/log-events.js';
@@ -37,7 +38,8 @@ export async function startWebApp(
   void http.app.register(healthRoutes(services.redis));
   ops.mountRoutes(http);
   void http.app.register(didWebhookRoutes({ queue: services.queue, secret: config.video.did.webhookSecret, logger }));
-  const doors = await startFrontDoors(services, http);
+  void http.app.register(keptFileRoutes({ store: services.store, linkSecret: config.storage.linkSecret }));
+  const doors = await startFrontDoors(services, http, { role: opts.role });
   const port = await http.listen(config.port);
   const metricsHttp = await ops.listenMetrics();
 

@@ -9,14 +9,7 @@ import type { Platform, StepName } from '../../pipeline/job.js';
 import type { ErrorCode } from '../errors.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 
-export type JobState =
-  | 'queued'
-  | 'active'
-  | 'waiting-slot'
-  | 'rendering'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+export type JobState = 'queued' | 'active' | 'waiting-slot' | 'rendering' | 'completed' | 'failed' | 'cancelled';
 
 export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 
@@ -33,6 +26,18 @@ export interface JobRecord {
   finishedAt?: number;
   /** What the job cost in USD (LLM + video), set by the cost ledger when it ends. */
   costUsd?: number;
+  /** The delivered video, while the store keeps it (VIDEO_RETENTION_DAYS). */
+  video?: KeptVideo;
+}
+
+/** A delivered video kept in the video store (src/storage); links are made from it when asked. */
+export interface KeptVideo {
+  bytes: number;
+  seconds?: number;
+  /** Epoch ms when the store's clean-up removes it; the record lives as long. */
+  expiresAt: number;
+  /** A WebVTT captions file is kept beside it. */
+  captions: boolean;
 }
 
 export class JobRecords {
@@ -68,7 +73,16 @@ export class JobRecords {
     await m.exec();
   }
 
-  /** Mark finished; the record lives ttlSeconds more, then the sweep removes it. */
+  /**
+   * The job's video is kept until video.expiresAt: its record lives as long (finish() and the
+   * sweep honour it), so /status and the API still answer after JOB_TTL_SECONDS.
+   */
+  async keep(jobId: string, video: KeptVideo): Promise<void> {
+    if (!(await this.redis.exists(this.recKey(jobId)))) return;
+    await this.redis.hset(this.recKey(jobId), { video: JSON.stringify(video), keptUntil: String(video.expiresAt) });
+  }
+
+  /** Mark finished; the record lives ttlSeconds more (or as long as its kept video), then the sweep removes it. */
   async finish(jobId: string, state: Extract<JobState, 'completed' | 'failed' | 'cancelled'>, code?: ErrorCode): Promise<void> {
     const now = Date.now();
     const fields: Record<string, string> = { state, updatedAt: String(now), finishedAt: String(now) };
@@ -79,10 +93,14 @@ export class JobRecords {
       await intake.exec();
       return;
     }
+    // A kept video holds the record until it goes: the sweep's score is then "finished" as if
+    // the job had ended ttlSeconds before the video expires.
+    const keptUntil = Number(await this.redis.hget(this.recKey(jobId), 'keptUntil')) || 0;
+    const removeAt = Math.max(now + this.ttlSeconds * 1000, keptUntil);
     await intake
       .hset(this.recKey(jobId), fields)
-      .expire(this.recKey(jobId), this.ttlSeconds + 3600) // a safety net; the sweep removes it first
-      .zadd(this.finishedKey, now, jobId)
+      .expire(this.recKey(jobId), Math.ceil((removeAt - now) / 1000) + 3600) // a safety net; the sweep removes it first
+      .zadd(this.finishedKey, removeAt - this.ttlSeconds * 1000, jobId)
       .exec();
   }
 
@@ -97,7 +115,8 @@ export class JobRecords {
     const out: JobRecord[] = [];
     for (const id of ids) {
       const rec = await this.get(id);
-      const expired = rec?.finishedAt !== undefined && Date.now() - rec.finishedAt > this.ttlSeconds * 1000;
+      const until = Math.max((rec?.finishedAt ?? 0) + this.ttlSeconds * 1000, rec?.video?.expiresAt ?? 0);
+      const expired = rec?.finishedAt !== undefined && Date.now() > until;
       if (rec && rec.userKey === userKey && !expired) out.push(rec);
       else await this.redis.zrem(this.userKey(userKey), id);
     }
@@ -131,5 +150,6 @@ function parse(h: Record<string, string>): JobRecord {
     updatedAt: Number(h.updatedAt),
     ...(h.finishedAt ? { finishedAt: Number(h.finishedAt) } : {}),
     ...(h.costUsd ? { costUsd: Number(h.costUsd) } : {}),
+    ...(h.video ? { video: JSON.parse(h.video) as KeptVideo } : {}),
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startWebApp } from '../app/web-app.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
+import { videoKeeperFrom } from '../storage/keeper.js';
 import { RedisServerMissingError, startRedisServer } from '../redis/embedded.js';
 import { boot, checkRedisAtStart, onShutdown } from './boot.js';
 
@@ -23,7 +24,10 @@ if (!redisUrl) {
 
 if (!embedded) await checkRedisAtStart('dev', config, redisUrl, logger);
 const app = await startWebApp(config, logger, logTap, { role: 'all', redisUrl });
-const running = startVideoWorker(app.services, chatAdapters(app.services), app.ops.workerOptions());
+const running = startVideoWorker(app.services, chatAdapters(app.services), {
+  ...app.ops.workerOptions(),
+  keeper: videoKeeperFrom(app.services),
+});
 logger.info(
   {
     event: 'dev_started',

@@ -3,6 +3,7 @@ import { createCoreServices } from '../app/services.js';
 import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
 import { createOps } from '../ops/wiring.js';
+import { videoKeeperFrom } from '../storage/keeper.js';
 import { boot, checkRedisAtStart, onShutdown, requireRedisUrl } from './boot.js';
 
 const { config, logger, logTap } = boot('worker');
@@ -11,7 +12,7 @@ await checkRedisAtStart('worker', config, redisUrl, logger);
 const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
 // Budgets before paid steps, costs and metrics; the metrics reach the web's /metrics via Redis.
 const ops = createOps(services, { role: 'worker', logTap });
-const running = startVideoWorker(services, chatAdapters(services), ops.workerOptions());
+const running = startVideoWorker(services, chatAdapters(services), { ...ops.workerOptions(), keeper: videoKeeperFrom(services) });
 ops.start();
 logger.info(
   {

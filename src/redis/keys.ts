@@ -84,6 +84,10 @@ export function redisKeys(prefix: string) {
       /** string: a notice already sent (Slack redelivers events). */
       notice: (key: string) => `${prefix}:slack:notice:${key}`,
     },
+    web: {
+      /** hash: a web job's owner, progress and kept video, for the API (bots/web). */
+      job: (jobId: string) => `${prefix}:web:job:${jobId}`,
+    },
     /** list: what the test chat adapter was asked to do for a job. */
     testEvents: (jobId: string) => `${prefix}:test-events:${jobId}`,
   };

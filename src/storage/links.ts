@@ -30,3 +30,45 @@ export function checkLink(
   if (want.length !== got.length || !timingSafeEqual(want, got)) return 'invalid';
   return Number(q.exp) * 1000 < now ? 'expired' : 'ok';
 }
+
+/** How the links to kept files are made: our signed path under PUBLIC_URL, or the store's own. */
+export interface LinkSettings {
+  publicUrl: string | undefined;
+  linkSecret: string | undefined;
+}
+
+/**
+ * A link anyone holding it may fetch until `expiresAt`: the store's presigned URL (S3), or
+ * PUBLIC_URL + our signed path (a local folder, served by GET /files). Undefined when neither
+ * can be made (no PUBLIC_URL or no LINK_SECRET).
+ */
+export async function keptFileLink(
+  store: { directUrl(key: string, expiresInSeconds: number, downloadName?: string): Promise<string | undefined> },
+  s: LinkSettings,
+  file: { jobId: string; file: LinkableFile; key: string; expiresAt: number; downloadName?: string },
+  now = Date.now(),
+): Promise<string | undefined> {
+  const seconds = Math.floor((file.expiresAt - now) / 1000);
+  if (seconds <= 0) return undefined;
+  const direct = await store.directUrl(file.key, seconds, file.downloadName);
+  if (direct) return direct;
+  if (!s.publicUrl || !s.linkSecret) return undefined;
+  return `${s.publicUrl}${signedPath(s.linkSecret, file.jobId, file.file, file.expiresAt)}`;
+}
+
+/** Our link to a finished job's kept video while it is kept (for /status), else undefined. */
+export async function keptVideoLink(
+  store: Parameters<typeof keptFileLink>[0],
+  s: LinkSettings,
+  rec: { jobId: string; video?: { expiresAt: number } },
+  now = Date.now(),
+): Promise<string | undefined> {
+  if (!rec.video || rec.video.expiresAt <= now) return undefined;
+  const key = `videos/${rec.jobId}/video.mp4`;
+  return keptFileLink(
+    store,
+    s,
+    { jobId: rec.jobId, file: 'video.mp4', key, expiresAt: rec.video.expiresAt, downloadName: `${rec.jobId}.mp4` },
+    now,
+  );
+}

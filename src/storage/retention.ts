@@ -10,7 +10,7 @@ export interface RetentionSettings {
 }
 
 export async function sweepStore(
-  store: VideoStore,
+  store: Pick<VideoStore, 'listOlderThan' | 'delete'>,
   s: RetentionSettings,
   now = Date.now(),
 ): Promise<{ videos: number; uploads: number }> {

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Config } from '../config.js';
 
 export interface ByteRange {
   start: number;
@@ -308,4 +309,18 @@ export function createS3Store(o: S3StoreOptions): VideoStore {
       client.destroy();
     },
   };
+}
+
+/** The configured store (VIDEO_STORE): a folder, or an S3-compatible bucket. */
+export function createVideoStoreFrom(s: Pick<Config['storage'], 'kind' | 'dir' | 's3'>): VideoStore {
+  if (s.kind === 'local' || !s.s3) return createLocalStore(s.dir);
+  const o = s.s3;
+  return createS3Store({
+    bucket: o.bucket,
+    region: o.region,
+    forcePathStyle: o.forcePathStyle,
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.accessKeyId ? { accessKeyId: o.accessKeyId } : {}),
+    ...(o.secretAccessKey ? { secretAccessKey: o.secretAccessKey } : {}),
+  });
 }

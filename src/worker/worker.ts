@@ -8,16 +8,19 @@ import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
 import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
-import type { AdapterRegistry, PipelineObserver } from '../../pipeline/ports.js';
+import type { AdapterRegistry, PipelineObserver, VideoKeeper } from '../../pipeline/ports.js';
 import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
 import { createRenderClaims } from '../jobs/render-claims.js';
 import { cancelChannel, isCancelled } from '../queue/cancel.js';
 import { JobError } from '../errors.js';
 import { createVideoProcessor, failJob, type ProcessorDeps } from './processor.js';
+import type { VideoStore } from '../storage/video-store.js';
+import { sweepStore } from '../storage/retention.js';
+import { INTAKE_LEASE_MS } from '../limits/admission.js';
 
 /** What a worker needs from the process around it (the composition root's services satisfy it). */
 export interface VideoWorkerDeps {
-  config: Pick<Config, 'redisPrefix' | 'workerConcurrency' | 'limits' | 'video'>;
+  config: Pick<Config, 'redisPrefix' | 'workerConcurrency' | 'limits' | 'video' | 'storage'>;
   logger: Logger;
   /** Commands: cancel flags and their pub/sub channel. */
   redis: Redis;
@@ -34,6 +37,8 @@ export interface VideoWorkerDeps {
   pageImages: PageImages;
   /** Where jobs keep their files while they run. */
   workDir: string;
+  /** Kept videos and uploaded PDFs: swept with the records. */
+  store?: Pick<VideoStore, 'listOlderThan' | 'delete'>;
   webhookUrlFor(jobId: string): string | undefined;
 }
 
@@ -44,11 +49,17 @@ export interface WorkerOptions {
   stalledInterval?: number;
   maxStalledCount?: number;
   observer?: PipelineObserver;
-  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void | Promise<void>;
+  onFinished?(
+    job: Job<VideoJobData, VideoJobResult>,
+    outcome: 'completed' | 'failed' | 'cancelled',
+    code?: string,
+  ): void | Promise<void>;
   /** How often finished job records are swept (ms). */
   sweepEveryMs?: number;
   slotRecheckMs?: number;
   prefix?: string;
+  /** Keeps every delivered video in the store (web and worker processes; not the CLI). */
+  keeper?: VideoKeeper;
 }
 
 export interface RunningWorker {
@@ -90,6 +101,7 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     renderClaims: createRenderClaims(services.redis, prefix),
     ...(opts.slotRecheckMs ? { slotRecheckMs: opts.slotRecheckMs } : {}),
     ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
+    ...(opts.keeper ? { keeper: opts.keeper } : {}),
   };
   const processor = createVideoProcessor(processorDeps);
 
@@ -104,7 +116,8 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
   });
   worker.on('error', (err) => logger.error({ event: 'worker_error' satisfies WatchedEvent, err: err.message }, 'worker error'));
   worker.on('failed', (job, err) => {
-    if (!job) logger.error({ event: 'worker_job_lost' satisfies WatchedEvent, err: err.message }, 'a job failed without a job object');
+    if (!job)
+      logger.error({ event: 'worker_job_lost' satisfies WatchedEvent, err: err.message }, 'a job failed without a job object');
     // BullMQ fails a job that stalled too often without calling our processor: tell the user.
     else if (/stalled/i.test(err.message)) {
       void failJob(processorDeps, job, new JobError('INTERNAL', err.message)).catch(() => {});
@@ -129,6 +142,15 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
       await services.queue.clean(graceMs, 1000, 'completed');
       await services.queue.clean(graceMs, 1000, 'failed');
       if (removed) logger.info({ event: 'records_swept', removed }, 'old job records removed');
+      if (services.store) {
+        const swept = await sweepStore(services.store, {
+          videoRetentionMs: config.storage.retentionDays * 86_400_000,
+          // An upload normally goes once its text is extracted (or its job fails or is
+          // cancelled); one whose job never ran goes when the job could no longer be waiting.
+          uploadTtlMs: Math.max(config.limits.jobTtlSeconds * 1000, INTAKE_LEASE_MS),
+        });
+        if (swept.videos || swept.uploads) logger.info({ event: 'store_swept', ...swept }, 'expired videos and uploads removed');
+      }
     } catch (err) {
       logger.warn({ event: 'sweep_failed', err: (err as Error).message }, 'clean-up failed');
     }

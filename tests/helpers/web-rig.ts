@@ -7,6 +7,8 @@ import { FakeSlack } from '../fakes/slack.js';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from './slack-testbed.js';
 import { startTelegramFrontDoor } from '../../bots/telegram/index.js';
 import { startSlackFrontDoor } from '../../bots/slack/index.js';
+import { startWebFrontDoor } from '../../bots/web/index.js';
+import { keptFileRoutes } from '../../src/http/files-route.js';
 
 export const WEB_SECRETS = {
   telegram: 'wh_secret-Web_0123456789',
@@ -15,6 +17,8 @@ export const WEB_SECRETS = {
   adminUser: 'ops',
   adminPassword: 'correct-horse-battery-web',
   slack: SLACK_SIGNING_SECRET,
+  apiKey: 'web-api-key-for-web-tests-0123',
+  link: 'link-secret-for-web-tests',
 } as const;
 
 export interface WebRig {
@@ -48,6 +52,9 @@ export async function startWebRig(opts: { redisUrl: string; env?: Record<string,
       METRICS_TOKEN: WEB_SECRETS.metrics,
       ADMIN_USER: WEB_SECRETS.adminUser,
       ADMIN_PASSWORD: WEB_SECRETS.adminPassword,
+      API_KEYS: `rig:${WEB_SECRETS.apiKey}`,
+      WEB_UPLOADS: 'keys',
+      LINK_SECRET: WEB_SECRETS.link,
       ...opts.env,
     },
     mount: async (services, http) => {
@@ -55,6 +62,8 @@ export async function startWebRig(opts: { redisUrl: string; env?: Record<string,
       if (tg) stops.push(() => tg.stop());
       const sl = await startSlackFrontDoor(services, http);
       stops.push(() => sl.stop());
+      void http.app.register(keptFileRoutes({ store: services.store, linkSecret: services.config.storage.linkSecret }));
+      startWebFrontDoor(services, http, { role: 'web' });
     },
   });
   return {

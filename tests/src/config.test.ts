@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, secretValues } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults with an empty environment', () => {
@@ -42,7 +42,9 @@ describe('loadConfig', () => {
   });
 
   it('needs the local Bot API file folder in local mode, and keeps it absolute', () => {
-    expect(() => loadConfig({ TELEGRAM_LOCAL_API: 'true' })).toThrow(/TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true/);
+    expect(() => loadConfig({ TELEGRAM_LOCAL_API: 'true' })).toThrow(
+      /TELEGRAM_LOCAL_FILES_DIR must be set when TELEGRAM_LOCAL_API=true/,
+    );
     const c = loadConfig({ TELEGRAM_LOCAL_API: 'true', TELEGRAM_LOCAL_FILES_DIR: 'bot-api-files' });
     expect(c.telegram.localFilesDir).toBe(path.resolve('bot-api-files'));
     // Without local mode the folder means nothing: absolute paths are refused whatever it says.
@@ -108,6 +110,42 @@ describe('loadConfig', () => {
     [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS must be an integer from 1'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrowError(message);
+  });
+
+  it('reads the web API keys as name:secret pairs, never printing one, and treats them as secrets', () => {
+    const c = loadConfig({
+      API_KEYS: ' n8n:abcdefghijklmnop0123 , intranet:0123456789abcdefXYZ ',
+      WEB_UPLOADS: 'public',
+      CORS_ORIGINS: 'https://a.example',
+    });
+    expect(c.web).toEqual({
+      apiKeys: [
+        { name: 'n8n', secret: 'abcdefghijklmnop0123' },
+        { name: 'intranet', secret: '0123456789abcdefXYZ' },
+      ],
+      uploads: 'public',
+      corsOrigins: ['https://a.example'],
+    });
+    expect(secretValues(c)).toEqual(expect.arrayContaining(['abcdefghijklmnop0123', '0123456789abcdefXYZ']));
+    expect(loadConfig({}).web).toEqual({ apiKeys: [], uploads: undefined, corsOrigins: [] });
+    for (const bad of [
+      'short:tooshort',
+      'no-colon-here-0123456789',
+      'a:0123456789abcdef,a:0123456789abcdeX',
+      'bad name:0123456789abcdef',
+    ]) {
+      let message = '';
+      try {
+        loadConfig({ API_KEYS: bad });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^Invalid configuration: API_KEYS must be/);
+      expect(message).not.toContain('0123456789abcdef');
+      expect(message).not.toContain('tooshort');
+    }
+    expect(() => loadConfig({ WEB_UPLOADS: 'everyone' })).toThrow(/WEB_UPLOADS/);
   });
 
   it('never prints a secret value in its error', () => {

@@ -16,6 +16,11 @@ import { JobError } from '../../../src/errors.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { jobData, memoryJob } from '../../helpers/memory-job.js';
 import { probe } from '../../helpers/media.js';
+import { createVideoKeeper } from '../../../src/storage/keeper.js';
+import { captionsKey, createLocalStore, videoKey } from '../../../src/storage/video-store.js';
+import { JobRecords } from '../../../src/jobs/records.js';
+import type { VideoFile } from '../../../pipeline/ports.js';
+import { writeFile } from 'node:fs/promises';
 
 const run = promisify(execFile);
 let redis: Redis;
@@ -127,5 +132,45 @@ describe('deliverStep', () => {
     expect(err).toBeInstanceOf(JobError);
     expect((err as JobError).code).toBe('VIDEO_TOO_LARGE');
     expect((await adapter.events('d3')).filter((e) => e.type === 'video')).toHaveLength(0);
+  });
+
+  it('keeps the composite and its captions, and links to our copy when no watchable bitrate fits', async () => {
+    const { job, logger, ctx, jobDir, bytes } = await composedJob('d4');
+    await writeFile(job.data.checkpoint.compose!.vttPath, 'WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n');
+    const prefix = `td${randomBytes(4).toString('hex')}`;
+    const store = createLocalStore(path.join(dir, 'store'));
+    const links = { publicUrl: 'https://d2v.example', linkSecret: 'link-secret-for-deliver-tests' };
+    const keeper = createVideoKeeper({ store, records: new JobRecords(redis, prefix, 60), retentionMs: 86_400_000, links });
+    const adapter = createTestAdapter({ redis, prefix, maxUploadBytes: 20_000 });
+    let sent: VideoFile | undefined;
+    const spy = {
+      ...adapter,
+      deliverVideo: async (c: Parameters<typeof adapter.deliverVideo>[0], v: VideoFile) => (
+        (sent = v),
+        adapter.deliverVideo(c, v)
+      ),
+    };
+    const result = await deliverStep(job, spy, adapterContext(job, logger), { media, ctx, dir: jobDir, keeper });
+    expect(result.as).toBe('link');
+    expect(sent?.linkUrl).toMatch(/^https:\/\/d2v\.example\/files\/d4\/video\.mp4\?exp=\d+&sig=/);
+    expect(await store.size(videoKey('d4'))).toBe(bytes);
+    expect(await store.size(captionsKey('d4'))).toBeGreaterThan(0);
+
+    // With nowhere to link to, it still fails rather than hand out anything else.
+    const again = await composedJob('d5');
+    const noLinks = createVideoKeeper({
+      store,
+      records: new JobRecords(redis, prefix, 60),
+      retentionMs: 86_400_000,
+      links: { publicUrl: undefined, linkSecret: undefined },
+    });
+    await expect(
+      deliverStep(again.job, adapter, adapterContext(again.job, again.logger), {
+        media,
+        ctx: again.ctx,
+        dir: again.jobDir,
+        keeper: noLinks,
+      }),
+    ).rejects.toMatchObject({ code: 'VIDEO_TOO_LARGE' });
   });
 });

@@ -40,6 +40,7 @@ function fill(url: string, value: string): string {
 function credentials(url: string, body: string): string[] {
   if (url.startsWith('/admin/queues')) return [`Authorization: ${basic}`];
   if (url === '/metrics') return [`Authorization: Bearer ${WEB_SECRETS.metrics}`];
+  if (url.startsWith('/api/v1')) return [`Authorization: Bearer ${WEB_SECRETS.apiKey}`];
   if (url === '/telegram/webhook') return [`X-Telegram-Bot-Api-Secret-Token: ${WEB_SECRETS.telegram}`];
   if (url === '/slack/events') {
     const ts = Math.floor(Date.now() / 1000);
@@ -165,6 +166,10 @@ describe('hostile requests to every route', () => {
       'GET /admin/queues',
       'POST /telegram/webhook',
       'POST /slack/events',
+      'POST /api/v1/videos',
+      'GET /api/v1/videos/:id/events',
+      'DELETE /api/v1/videos/:id',
+      'GET /files/:jobId/:file',
     ]) {
       expect(urls).toContain(r);
     }
