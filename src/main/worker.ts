@@ -4,6 +4,7 @@ import { startVideoWorker } from '../worker/worker.js';
 import { chatAdapters } from '../../bots/index.js';
 import { createOps } from '../ops/wiring.js';
 import { videoKeeperFrom } from '../storage/keeper.js';
+import { closeSharedParserPool, sharedParserPool } from '../../pipeline/pdf/parser-pool.js';
 import { boot, checkRedisAtStart, onShutdown, requireRedisUrl } from './boot.js';
 
 const { config, logger, logTap } = boot('worker');
@@ -14,6 +15,8 @@ const services = createCoreServices(config, logger, { role: 'worker', redisUrl }
 const ops = createOps(services, { role: 'worker', logTap });
 const running = startVideoWorker(services, chatAdapters(services), { ...ops.workerOptions(), keeper: videoKeeperFrom(services) });
 ops.start();
+// Start the PDF parsers now, so the first job does not wait for Node and pdf.js to load.
+sharedParserPool();
 logger.info(
   {
     event: 'worker_started',
@@ -27,6 +30,7 @@ logger.info(
 onShutdown(logger, async () => {
   // Platforms give 30 s between SIGTERM and SIGKILL: leave room to close connections.
   await running.close(25_000);
+  await closeSharedParserPool();
   await ops.close();
   await services.close();
 });
