@@ -66,7 +66,10 @@ async function ourFullExtract(file: string, pages: number): Promise<{ ms: number
     for (const pid of pool.pids()) void rssMb(pid).then((mb) => (peak = Math.max(peak, mb ?? 0)));
   }, 10);
   const t = performance.now();
-  await pool.parse({ type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000 }, { timeoutMs: 600_000, maxMemoryMb: 4096 });
+  await pool.parse(
+    { type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000 },
+    { timeoutMs: 600_000, maxMemoryMb: 4096 },
+  );
   const ms = performance.now() - t;
   clearInterval(poll);
   await pool.close();
@@ -76,7 +79,10 @@ async function ourFullExtract(file: string, pages: number): Promise<{ ms: number
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-parser-'));
   const logger = pino({ level: 'silent' }) as unknown as Logger;
-  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
   console.log(`file ${FILE}, ${REPS} repetitions, load average at start ${load()}`);
 
   const pdftotext: number[] = [];
@@ -97,8 +103,12 @@ async function main(): Promise<void> {
   console.log('\n| what | median | runs | × pdftotext |');
   console.log('|---|---|---|---|');
   console.log(`| pdftotext | ${fmt(p)} | ${pdftotext.map(fmt).join(', ')} | 1.0 |`);
-  console.log(`| extract step, warm parser | ${fmt(median(step))} | ${step.map(fmt).join(', ')} | ${(median(step) / p).toFixed(2)} |`);
-  console.log(`| doc2video check (cold) | ${fmt(median(check))} | ${check.map(fmt).join(', ')} | ${(median(check) / p).toFixed(2)} |`);
+  console.log(
+    `| extract step, warm parser | ${fmt(median(step))} | ${step.map(fmt).join(', ')} | ${(median(step) / p).toFixed(2)} |`,
+  );
+  console.log(
+    `| doc2video check (cold) | ${fmt(median(check))} | ${check.map(fmt).join(', ')} | ${(median(check) / p).toFixed(2)} |`,
+  );
 
   const long = path.join(dir, 'long-500.pdf');
   await makeLongPdf(long, 500);

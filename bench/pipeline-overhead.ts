@@ -66,13 +66,17 @@ async function oneJob(i: number): Promise<number> {
   }
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 await oneJob(-1); // warm-up: loads pdf-parse in the worker thread, JIT
 const times: number[] = [];
 for (let i = 0; i < JOBS; i++) times.push(await oneJob(i));
 
 const f = (x: number) => `${x.toFixed(0)} ms`;
-const parse = lines.filter((l) => l.event === 'pdf_extracted').slice(1).map((l) => Number(l.duration_ms));
+const parse = lines
+  .filter((l) => l.event === 'pdf_extracted')
+  .slice(1)
+  .map((l) => Number(l.duration_ms));
 const rest = times.map((t, i) => t - (parse[i] ?? 0));
 console.log(`doc2video pipeline overhead, ${JOBS} sequential jobs, instant providers, concurrency 1`);
 console.log(`  enqueue -> delivered: p50 ${f(pct(times, 50))}  p90 ${f(pct(times, 90))}  max ${f(Math.max(...times))}`);

@@ -74,7 +74,12 @@ async function drive(
         const { body, key } = bodies[i]!;
         const t0 = performance.now();
         onSent(key, t0);
-        const res = await pool.request({ method: 'POST', path: pathName, headers: { 'content-type': 'application/json', ...headers }, body });
+        const res = await pool.request({
+          method: 'POST',
+          path: pathName,
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
         await res.body.dump();
         if (res.statusCode !== 200) errors++;
         http.push(performance.now() - t0);
@@ -120,7 +125,13 @@ const pdf = Buffer.from('%PDF-1.4\n% a small PDF the worker never fetches in thi
 function makeUpdates(count: number): { body: string; key: string }[] {
   return Array.from({ length: count }, (_, i) => {
     const k = i % USERS;
-    const update = fake.documentUpdate({ from: users[k]!, chat: chats[k]!, bytes: pdf, fileName: `doc${i}.pdf`, mimeType: 'application/pdf' });
+    const update = fake.documentUpdate({
+      from: users[k]!,
+      chat: chats[k]!,
+      bytes: pdf,
+      fileName: `doc${i}.pdf`,
+      mimeType: 'application/pdf',
+    });
     const msg = update.message as { message_id: number; chat: { id: number } };
     return { body: JSON.stringify(update), key: `${msg.chat.id}:${msg.message_id}` };
   });
@@ -138,8 +149,12 @@ async function runDoc2Video(count: number): Promise<Run> {
     if (t0 !== undefined) ack.push(performance.now() - t0);
   };
   fake.on('call', onCall);
-  const r = await drive(`http://127.0.0.1:${port}`, WEBHOOK_PATH, bodies, { 'x-telegram-bot-api-secret-token': secret }, (key, t0) =>
-    sentAt.set(key, t0),
+  const r = await drive(
+    `http://127.0.0.1:${port}`,
+    WEBHOOK_PATH,
+    bodies,
+    { 'x-telegram-bot-api-secret-token': secret },
+    (key, t0) => sentAt.set(key, t0),
   );
   fake.off('call', onCall);
   return { ...r, ack };
@@ -226,7 +241,10 @@ const os = await import('node:os');
 const cpu = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}`;
 console.log(
   `\nN=${N} updates from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}; ` +
-    `Node ${process.version}; ${cpu}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
+    `Node ${process.version}; ${cpu}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
 );
 console.log('| server | HTTP 200 p50 | HTTP 200 p99 | ack p50 | ack p99 | updates/s | non-200 |');
 console.log('|---|---|---|---|---|---|---|');
@@ -234,7 +252,11 @@ console.log(row('doc2video Telegram webhook (grammY, submit, ack)', d2v));
 console.log(row('bare node:http + JobSubmitter.submit (admission script + Queue.add)', submitRun));
 console.log(row('bare node:http + 1 Redis SET (the floor)', floor));
 const share = (r: Run) => {
-  const p99 = (x: Run) => pct([...x.http].sort((a, b) => a - b), 99);
+  const p99 = (x: Run) =>
+    pct(
+      [...x.http].sort((a, b) => a - b),
+      99,
+    );
   return `${Math.round((100 * floor.seconds) / r.seconds)}% of the floor's throughput, p99 ${(p99(r) / p99(floor)).toFixed(1)}x the floor's`;
 };
 console.log(`\nTelegram webhook: ${share(d2v)}; submit alone: ${share(submitRun)}`);

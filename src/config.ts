@@ -374,7 +374,16 @@ export interface Config {
     /** VIDEO_STORE=local: the folder (default DATA_DIR/videos). */
     dir: string;
     retentionDays: number;
-    s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
+    s3:
+      | {
+          endpoint: string | undefined;
+          bucket: string;
+          region: string;
+          accessKeyId: string | undefined;
+          secretAccessKey: string | undefined;
+          forcePathStyle: boolean;
+        }
+      | undefined;
     linkSecret: string | undefined;
   };
   budgets: { dailyUsd: number | undefined; userDailyUsd: number | undefined; llmEstimateUsd: number };
@@ -408,8 +417,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
 
-  const scriptProvider =
-    e.SCRIPT_PROVIDER === 'auto' ? (e.OPENROUTER_API_KEY ? 'openrouter' : 'local') : e.SCRIPT_PROVIDER;
+  const scriptProvider = e.SCRIPT_PROVIDER === 'auto' ? (e.OPENROUTER_API_KEY ? 'openrouter' : 'local') : e.SCRIPT_PROVIDER;
   if (scriptProvider === 'openrouter' && !e.OPENROUTER_API_KEY) {
     throw new ConfigError('Invalid configuration: OPENROUTER_API_KEY must be set when SCRIPT_PROVIDER=openrouter');
   }

@@ -5,7 +5,13 @@
 import type { WebClient } from '@slack/web-api';
 import { JobError, formatBytes, type Locale } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
-import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
+import {
+  ChatUnavailableError,
+  type AdapterContext,
+  type ChatAdapter,
+  type FileSource,
+  type VideoFile,
+} from '../../pipeline/ports.js';
 import {
   acceptedText,
   captionText,
@@ -94,7 +100,9 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       const code = slackErrorCode(err);
       if (!r.threadId && (code === 'not_in_channel' || code === 'channel_not_found')) {
         deps.logger.info({ event: 'slack_dm_fallback', jobId: ctx.jobId, code }, 'cannot post in the channel; using the DM');
-        const res = await slack('chat.postMessage', () => client.chat.postMessage({ channel: r.userId, text, unfurl_links: false }));
+        const res = await slack('chat.postMessage', () =>
+          client.chat.postMessage({ channel: r.userId, text, unfurl_links: false }),
+        );
         return { channel: res.channel!, ts: res.ts! };
       }
       if (isGoneError(err)) throw new ChatUnavailableError('slack', `chat.postMessage: ${code}`);

@@ -104,7 +104,13 @@ export function registerEvents(app: App, deps: SlackFrontDeps): void {
       else replies.push(text);
     }
     if (notPdf.length > 0) {
-      replies.unshift(notPdfText(locale, notPdf.map((f) => f.name ?? f.id), slackUserText));
+      replies.unshift(
+        notPdfText(
+          locale,
+          notPdf.map((f) => f.name ?? f.id),
+          slackUserText,
+        ),
+      );
     }
 
     if (replies.length > 0) {

@@ -146,7 +146,11 @@ export async function startSlackFrontDoor(
     mode = 'socket';
     const receiver = new AckAfterProcessingReceiver(
       // apps.connections.open goes to SLACK_API_URL with the app-level token.
-      { appToken: config.slack.appToken, logger: boltLogger, installerOptions: { clientOptions: slackClientOptions(config, logger) } },
+      {
+        appToken: config.slack.appToken,
+        logger: boltLogger,
+        installerOptions: { clientOptions: slackClientOptions(config, logger) },
+      },
       logger,
     );
     app = new App({ ...common, receiver, socketMode: true });

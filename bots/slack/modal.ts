@@ -23,8 +23,24 @@ export const BLOCK_LANGUAGE = 'language';
 export const ACTION_LANGUAGE = 'lang';
 
 /** Languages offered in the form (the script writer and the voices cover these). */
-export const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
-
+export const MODAL_LANGUAGES = [
+  'en',
+  'ar',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'pt',
+  'nl',
+  'ru',
+  'tr',
+  'fa',
+  'he',
+  'hi',
+  'zh',
+  'ja',
+  'ko',
+] as const;
 
 export interface ModalMetadata {
   channel: string;

@@ -9,7 +9,13 @@ import type { Redis } from 'ioredis';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { JobError, formatBytes } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
-import { ChatUnavailableError, type AdapterContext, type ChatAdapter, type FileSource, type VideoFile } from '../../pipeline/ports.js';
+import {
+  ChatUnavailableError,
+  type AdapterContext,
+  type ChatAdapter,
+  type FileSource,
+  type VideoFile,
+} from '../../pipeline/ports.js';
 import {
   acceptedText,
   captionText,
@@ -21,13 +27,7 @@ import {
   progressText,
   stripFormatChars,
 } from '../texts.js';
-import {
-  CLOUD_DOWNLOAD_LIMIT,
-  CLOUD_UPLOAD_LIMIT,
-  LOCAL_UPLOAD_LIMIT,
-  describeTelegramError,
-  isBlockedError,
-} from './api.js';
+import { CLOUD_DOWNLOAD_LIMIT, CLOUD_UPLOAD_LIMIT, LOCAL_UPLOAD_LIMIT, describeTelegramError, isBlockedError } from './api.js';
 import { TelegramProgressMessages, type TelegramChatState } from './progress.js';
 import { replyParams } from './replies.js';
 import { telegramUserText } from './texts.js';
@@ -188,7 +188,11 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
     async acknowledge(ctx, info) {
       const locale = localeOf(ctx.data.requester);
       await send(() =>
-        o.api.sendMessage(ctx.data.requester.chatId, acceptedText(locale, ctx.shortId, info.position), replyParams(ctx.data.requester)),
+        o.api.sendMessage(
+          ctx.data.requester.chatId,
+          acceptedText(locale, ctx.shortId, info.position),
+          replyParams(ctx.data.requester),
+        ),
       );
     },
 
@@ -260,7 +264,10 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
       const locale = localeOf(requester);
       await send(() => o.api.sendMessage(requester.chatId, failureText(locale, error, telegramUserText), replyParams(requester)));
       await progress.final(ctx, failedProgressText(locale, error.code)).catch((err: unknown) => {
-        ctx.logger.warn({ event: 'telegram_fail_edit_failed', err: describeTelegramError(err) }, 'could not mark progress stopped');
+        ctx.logger.warn(
+          { event: 'telegram_fail_edit_failed', err: describeTelegramError(err) },
+          'could not mark progress stopped',
+        );
       });
     },
 
@@ -270,4 +277,3 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
     },
   };
 }
-

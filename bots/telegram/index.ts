@@ -15,7 +15,11 @@ import { commonDoorDeps, prefixOf } from '../../src/app/door-deps.js';
 
 export { prefixOf };
 
-export function telegramFrontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling', stopping?: AbortSignal): TelegramFrontDeps {
+export function telegramFrontDepsFrom(
+  services: CoreServices,
+  mode: 'webhook' | 'polling',
+  stopping?: AbortSignal,
+): TelegramFrontDeps {
   const { config } = services;
   return {
     ...commonDoorDeps(services, 'telegram'),

@@ -34,6 +34,9 @@ export async function reply(ctx: Context, logger: Logger, text: string, extra: R
       ...extra,
     });
   } catch (err) {
-    logger.warn({ event: 'telegram_reply_failed', chatId: ctx.chat?.id, err: describeTelegramError(err) }, 'could not answer in the chat');
+    logger.warn(
+      { event: 'telegram_reply_failed', chatId: ctx.chat?.id, err: describeTelegramError(err) },
+      'could not answer in the chat',
+    );
   }
 }

@@ -12,13 +12,7 @@ import { z } from 'zod';
 import type { AvatarStyle } from '../../src/config.js';
 import { JobError } from '../../src/errors.js';
 import { SCENE_PAUSE_SECONDS } from '../render/timeline.js';
-import {
-  ResultUrlExpiredError,
-  type CallContext,
-  type RenderRequest,
-  type RenderStatus,
-  type VideoRenderer,
-} from '../ports.js';
+import { ResultUrlExpiredError, type CallContext, type RenderRequest, type RenderStatus, type VideoRenderer } from '../ports.js';
 import { RETRYABLE_NETWORK_CODES, networkProblem, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
 import type { WatchedEvent } from '../../src/logger.js';
 
@@ -189,11 +183,21 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     const { kind: errKind, description } = errorInfo(res.json);
     const s = res.status;
     if (s === 402) {
-      ctx.logger.error({ event: 'did_no_credits' satisfies WatchedEvent, jobId: ctx.jobId, status: s, kind: errKind }, 'D-ID credits exhausted');
+      ctx.logger.error(
+        { event: 'did_no_credits' satisfies WatchedEvent, jobId: ctx.jobId, status: s, kind: errKind },
+        'D-ID credits exhausted',
+      );
       return new JobError('VIDEO_FAILED', 'D-ID credits exhausted', { retryable: false });
     }
     ctx.logger.error(
-      { event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: what, status: s, kind: errKind, description: scrub(description) },
+      {
+        event: 'did_error' satisfies WatchedEvent,
+        jobId: ctx.jobId,
+        op: what,
+        status: s,
+        kind: errKind,
+        description: scrub(description),
+      },
       `D-ID ${what} failed`,
     );
     if (s === 401 || s === 403) {
@@ -232,7 +236,8 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     const list = parseBody(VideoList, res.json) ?? [];
     const items: unknown[] = Array.isArray(list)
       ? list
-      : ((Array.isArray(list[opts.api]) ? list[opts.api] : Object.values(list).find(Array.isArray)) as unknown[] | undefined) ?? [];
+      : (((Array.isArray(list[opts.api]) ? list[opts.api] : Object.values(list).find(Array.isArray)) as unknown[] | undefined) ??
+        []);
     const ours = items
       .map((v) => parseBody(Video, v))
       .filter(
@@ -325,7 +330,13 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
         problem = networkProblem(err);
       }
 
-      ctx.logger.warn({ event: 'did_create_attempt_failed' satisfies WatchedEvent, jobId: ctx.jobId, attempt, problem: scrub(problem), maybeCreated });
+      ctx.logger.warn({
+        event: 'did_create_attempt_failed' satisfies WatchedEvent,
+        jobId: ctx.jobId,
+        attempt,
+        problem: scrub(problem),
+        maybeCreated,
+      });
       if (attempt >= retryDelays.length || giveUp) {
         if (maybeCreated) {
           const found = await findExisting(ctx);
@@ -374,7 +385,15 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
       case 'rejected': {
         const { kind: errKind, description } = errorInfo(j.error);
         const reason = description || errKind || (raw === 'rejected' ? 'rejected by moderation' : 'render failed');
-        ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'render', videoId, status: raw, kind: errKind, reason });
+        ctx.logger.error({
+          event: 'did_error' satisfies WatchedEvent,
+          jobId: ctx.jobId,
+          op: 'render',
+          videoId,
+          status: raw,
+          kind: errKind,
+          reason,
+        });
         return { state: raw, reason };
       }
       default:
@@ -416,7 +435,13 @@ export function createDidRenderer(opts: DidRendererOptions): DidRenderer {
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
       await res.body.dump();
-      ctx.logger.error({ event: 'did_error' satisfies WatchedEvent, jobId: ctx.jobId, op: 'download', status: res.statusCode, url: safeUrl(resultUrl) });
+      ctx.logger.error({
+        event: 'did_error' satisfies WatchedEvent,
+        jobId: ctx.jobId,
+        op: 'download',
+        status: res.statusCode,
+        url: safeUrl(resultUrl),
+      });
       throw new JobError('VIDEO_FAILED', `D-ID result download failed: HTTP ${res.statusCode}`, {
         retryable: res.statusCode === 429 || res.statusCode >= 500,
       });

@@ -52,9 +52,46 @@ const HARD_TERMINATORS = '。！？۔';
 const CLOSERS = `"'”’»)]」』`;
 // Words after which a "." is not the end of a sentence.
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'vs', 'etc', 'e.g', 'i.e', 'fig', 'figs', 'no', 'nr', 'vol', 'pp', 'p',
-  'inc', 'ltd', 'co', 'jr', 'sr', 'al', 'approx', 'ca', 'cf', 'eq', 'sec', 'ch', 'z.b', 'bzw', 'usw', 'vgl', 'ggf',
-  'mme', 'mlle', 'sra', 'sr', 'dra', 'etc',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'st',
+  'vs',
+  'etc',
+  'e.g',
+  'i.e',
+  'fig',
+  'figs',
+  'no',
+  'nr',
+  'vol',
+  'pp',
+  'p',
+  'inc',
+  'ltd',
+  'co',
+  'jr',
+  'sr',
+  'al',
+  'approx',
+  'ca',
+  'cf',
+  'eq',
+  'sec',
+  'ch',
+  'z.b',
+  'bzw',
+  'usw',
+  'vgl',
+  'ggf',
+  'mme',
+  'mlle',
+  'sra',
+  'sr',
+  'dra',
+  'etc',
 ]);
 
 /** Joins PDF lines into blocks: paragraphs, with short unpunctuated lines kept apart as headings. */
@@ -80,10 +117,7 @@ function blocksOf(text: string): string[] {
     const next = (lines[i + 1] ?? '').trim();
     const atSentenceStart = cur === '' || TERMINATORS.includes(cur.trimEnd().slice(-1));
     const looksLikeHeading =
-      atSentenceStart &&
-      line.split(' ').length <= 8 &&
-      !/[.,;:!?؟،؛。]$/.test(line) &&
-      !/^\p{Ll}/u.test(next);
+      atSentenceStart && line.split(' ').length <= 8 && !/[.,;:!?؟،؛。]$/.test(line) && !/^\p{Ll}/u.test(next);
     if (looksLikeHeading) {
       flush();
       blocks.push(line);
@@ -207,13 +241,19 @@ function truncateWords(text: string, n: number, language: string): string {
     }
     end = s.index + s.segment.length;
   }
-  const cut = text.slice(0, end).trim().replace(/[,;:،؛\s]+$/, '');
+  const cut = text
+    .slice(0, end)
+    .trim()
+    .replace(/[,;:،؛\s]+$/, '');
   if (!cut) return '';
   return TERMINATORS.includes(cut.slice(-1)) ? cut : `${cut}${/^(zh|ja)$/.test(language) ? '。' : '.'}`;
 }
 
 function shortTitle(title: string, fallback: string): string {
-  const t = title.replace(/\s+/g, ' ').replace(/["«»“”„]/g, '').trim();
+  const t = title
+    .replace(/\s+/g, ' ')
+    .replace(/["«»“”„]/g, '')
+    .trim();
   if (!t) return fallback;
   const words = t.split(' ');
   return words.length > 16 ? `${words.slice(0, 16).join(' ')}…` : t;

@@ -94,10 +94,7 @@ const CompletionBody = z.looseObject({
     )
     .optional()
     .catch(undefined),
-  usage: z
-    .looseObject({ prompt_tokens: num, completion_tokens: num, cost: num })
-    .optional()
-    .catch(undefined),
+  usage: z.looseObject({ prompt_tokens: num, completion_tokens: num, cost: num }).optional().catch(undefined),
 });
 
 function contentText(content: unknown): string {
@@ -105,7 +102,9 @@ function contentText(content: unknown): string {
   // Some providers answer with content parts: [{type:"text", text:"..."}].
   if (Array.isArray(content)) {
     return content
-      .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '',
+      )
       .join('');
   }
   return '';
@@ -129,7 +128,9 @@ export function draftFromContent(content: string): Pick<ScriptDraft, 'text' | 's
   const obj = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
   const scenes = Array.isArray(json) ? json : obj.scenes;
   if (isSceneList(scenes)) {
-    const clean = scenes.map((s) => ({ text: s.text.trim(), pages: s.pages.filter((p) => Number.isInteger(p)) })).filter((s) => s.text);
+    const clean = scenes
+      .map((s) => ({ text: s.text.trim(), pages: s.pages.filter((p) => Number.isInteger(p)) }))
+      .filter((s) => s.text);
     if (clean.length > 0) return { text: scriptText(clean), scenes: clean };
   }
   for (const k of ['script', 'text']) {
@@ -210,12 +211,19 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
     }
     if (status === 408 || status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(retryAfter);
-      return { ok: false, status, code: errorCode, message: errorMessage, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        ok: false,
+        status,
+        code: errorCode,
+        message: errorMessage,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     }
     if (status < 200 || status >= 300) {
       // 400 bad params, 401 bad key, 403 moderation, 404 unknown model...: the same request will
       // fail the same way; a later job retry will not help either.
-      const what = status === 401 ? 'rejected the API key' : status === 403 ? 'refused the request (moderation)' : 'rejected the request';
+      const what =
+        status === 401 ? 'rejected the API key' : status === 403 ? 'refused the request (moderation)' : 'rejected the request';
       return {
         ok: false,
         status,
@@ -268,7 +276,10 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
           max_tokens: maxTokensFor(req),
           temperature: opts.temperature ?? 0.4,
           ...(structured
-            ? { response_format: { type: 'json_schema', json_schema: SCENES_JSON_SCHEMA }, provider: { require_parameters: true } }
+            ? {
+                response_format: { type: 'json_schema', json_schema: SCENES_JSON_SCHEMA },
+                provider: { require_parameters: true },
+              }
             : {}),
         });
       let structured = true;
@@ -277,7 +288,14 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
       for (let attempt = 1; ; attempt++) {
         if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
         log.info(
-          { event: 'llm_request' satisfies WatchedEvent, jobId: ctx.jobId, model: opts.model, attempt, language: req.language, feedback: Boolean(req.feedback) },
+          {
+            event: 'llm_request' satisfies WatchedEvent,
+            jobId: ctx.jobId,
+            model: opts.model,
+            attempt,
+            language: req.language,
+            feedback: Boolean(req.feedback),
+          },
           'asking OpenRouter for a script',
         );
         const result = await attemptOnce(body, ctx);
@@ -304,7 +322,10 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
         if (structured && (result.status === 400 || result.status === 404) && UNSUPPORTED_PARAMETERS.test(result.message)) {
           // No provider of this model does structured output: ask for prose (the script step
           // cuts it into scenes). Not counted as a failed attempt.
-          log.info({ event: 'llm_no_structured_output', jobId: ctx.jobId, model: opts.model }, 'model lacks structured output, asking for text');
+          log.info(
+            { event: 'llm_no_structured_output', jobId: ctx.jobId, model: opts.model },
+            'model lacks structured output, asking for text',
+          );
           structured = false;
           body = bodyFor(structured);
           attempt--;
@@ -325,7 +346,9 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
           'OpenRouter attempt failed',
         );
         if (result.fatal) throw result.fatal;
-        const what = `${result.status ? `HTTP ${result.status} ` : ''}${result.code ?? ''} ${result.message}`.replace(/\s+/g, ' ').trim();
+        const what = `${result.status ? `HTTP ${result.status} ` : ''}${result.code ?? ''} ${result.message}`
+          .replace(/\s+/g, ' ')
+          .trim();
         if (tooLong) {
           throw new JobError(
             'LLM_UNAVAILABLE',

@@ -21,7 +21,11 @@ import { PDF_HEADER_WINDOW, hasPdfHeader } from '../pdf/text.js';
  * place only when complete, so `dest` is never a partial file, even after a crash; on failure
  * the temporary file is removed.
  */
-export async function savePdfStream(stream: Readable, dest: string, maxBytes: number): Promise<{ sha256: string; bytes: number }> {
+export async function savePdfStream(
+  stream: Readable,
+  dest: string,
+  maxBytes: number,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   let head = Buffer.alloc(0);

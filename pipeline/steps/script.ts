@@ -39,7 +39,10 @@ export async function scriptStep(
     return undefined;
   });
   if (hit) {
-    log.info({ event: 'script_cache_hit', jobId: ctx.jobId, language, provider: writer.name, words: hit.words }, 'script from cache');
+    log.info(
+      { event: 'script_cache_hit', jobId: ctx.jobId, language, provider: writer.name, words: hit.words },
+      'script from cache',
+    );
     return hit;
   }
 

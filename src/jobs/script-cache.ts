@@ -17,7 +17,9 @@ export const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
 export function scriptCacheKey(prefix: string, pdfSha256: string, key: ScriptCacheKey): string {
   // Fixed property order so the same options always hash the same.
   const opts = JSON.stringify({ language: key.language, provider: key.provider, model: key.model });
-  const digest = createHash('sha256').update(pdfSha256 + opts).digest('hex');
+  const digest = createHash('sha256')
+    .update(pdfSha256 + opts)
+    .digest('hex');
   return redisKeys(prefix).scriptCache(digest);
 }
 

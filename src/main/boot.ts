@@ -23,7 +23,9 @@ export function boot(name: string): { config: Config; logger: Logger; logTap: Lo
     { level: config.logLevel, secrets: secretValues(config), name },
     logTap.destination(pino.destination({ dest: process.stdout.fd || 1, sync: false })),
   );
-  process.on('unhandledRejection', (err) => logger.error({ event: 'unhandled_rejection' satisfies WatchedEvent, err }, 'unhandled rejection'));
+  process.on('unhandledRejection', (err) =>
+    logger.error({ event: 'unhandled_rejection' satisfies WatchedEvent, err }, 'unhandled rejection'),
+  );
   return { config, logger, logTap };
 }
 

@@ -147,7 +147,10 @@ export class BudgetGuard {
     return { usd: roundUsd(usd), jobs };
   }
 
-  private refuse(d: Extract<BudgetDecision, { ok: false }>, ctx: { at: 'submit' | 'run'; jobId: string; userKey: string; step?: StepName }): JobError {
+  private refuse(
+    d: Extract<BudgetDecision, { ok: false }>,
+    ctx: { at: 'submit' | 'run'; jobId: string; userKey: string; step?: StepName },
+  ): JobError {
     this.hooks.logger?.warn(
       {
         event: 'budget_exceeded' satisfies WatchedEvent,

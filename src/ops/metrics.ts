@@ -169,7 +169,8 @@ export function createOpsMetrics(opts: {
       role: 'web',
       count: (l) => {
         const line = l();
-        if (line?.at === 'submit') rejections.inc({ limit: line.scope === 'user' ? 'budget_user' : 'budget_service', at: 'submit' });
+        if (line?.at === 'submit')
+          rejections.inc({ limit: line.scope === 'user' ? 'budget_user' : 'budget_service', at: 'submit' });
       },
     },
   };
@@ -303,7 +304,10 @@ export function startSnapshotPusher(
 }
 
 /** This process's metrics merged with the other processes' snapshots, as exposition text. */
-export async function renderMetrics(metrics: OpsMetrics, snapshots?: MetricsSnapshots): Promise<{ contentType: string; body: string }> {
+export async function renderMetrics(
+  metrics: OpsMetrics,
+  snapshots?: MetricsSnapshots,
+): Promise<{ contentType: string; body: string }> {
   const own = await metrics.registry.getMetricsAsJSON();
   let others: MetricsJson[] = [];
   if (snapshots) {

@@ -12,7 +12,10 @@ import type { LogEventTap, LogLine } from './log-events.js';
 
 export interface ErrorReporter {
   readonly enabled: boolean;
-  captureException(err: unknown, context?: { jobId?: string; tags?: Record<string, string>; extra?: Record<string, unknown> }): void;
+  captureException(
+    err: unknown,
+    context?: { jobId?: string; tags?: Record<string, string>; extra?: Record<string, unknown> },
+  ): void;
   /** Report the log events worth an alert (see REPORTED_EVENTS). Returns unsubscribe. */
   attachLogTap(tap: LogEventTap): () => void;
   flush(timeoutMs?: number): Promise<void>;
@@ -40,7 +43,8 @@ const NOOP: ErrorReporter = {
 };
 
 // Headers that authenticate someone (ours or a platform's) never leave, scrubbed or not.
-const SENSITIVE_HEADERS = /^(authorization|cookie|set-cookie|proxy-authorization|x-telegram-bot-api-secret-token|x-slack-signature|x-api-key)$/i;
+const SENSITIVE_HEADERS =
+  /^(authorization|cookie|set-cookie|proxy-authorization|x-telegram-bot-api-secret-token|x-slack-signature|x-api-key)$/i;
 
 /** Scrub every string in a Sentry event (deeply) and drop credentials and the user's address. */
 export function scrubSentryEvent<T>(event: T, scrub: (s: string) => string): T {

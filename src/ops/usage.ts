@@ -54,7 +54,13 @@ export async function usageReport(deps: UsageDeps, opts: { day?: string; top?: n
     const cost = pairs(costs);
     const all = new Set([...cost.keys(), ...jobs.keys()]);
     return [...all]
-      .map((id) => ({ [key]: id, costUsd: roundUsd(cost.get(id) ?? 0), jobs: jobs.get(id) ?? 0 }) as Record<K, string> & { costUsd: number; jobs: number })
+      .map(
+        (id) =>
+          ({ [key]: id, costUsd: roundUsd(cost.get(id) ?? 0), jobs: jobs.get(id) ?? 0 }) as Record<K, string> & {
+            costUsd: number;
+            jobs: number;
+          },
+      )
       .sort((a, b) => b.costUsd - a.costUsd || b.jobs - a.jobs || String(a[key]).localeCompare(String(b[key])))
       .slice(0, top);
   };

@@ -200,10 +200,7 @@ export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
       if (config.metrics.token) {
         void http.app.register(metricsRoutes({ render, token: config.metrics.token }));
       } else if (config.metrics.port === undefined) {
-        logger.warn(
-          { event: 'metrics_off', reason: 'neither METRICS_TOKEN nor METRICS_PORT is set' },
-          '/metrics is not served',
-        );
+        logger.warn({ event: 'metrics_off', reason: 'neither METRICS_TOKEN nor METRICS_PORT is set' }, '/metrics is not served');
       }
       mountAdminDashboard(http, {
         queues: [services.queue],

@@ -59,7 +59,10 @@ export class JobSubmitter {
     const { userKey, platform } = request.requester;
 
     if (!this.allowed(request.requester)) {
-      logger.info({ event: 'request_not_allowed' satisfies WatchedEvent, platform, userKey }, 'request refused: not on the allow-list');
+      logger.info(
+        { event: 'request_not_allowed' satisfies WatchedEvent, platform, userKey },
+        'request refused: not on the allow-list',
+      );
       return { status: 'refused', error: new JobError('NOT_ALLOWED') };
     }
     for (const guard of this.deps.guards ?? []) await guard(request);
@@ -68,10 +71,16 @@ export class JobSubmitter {
     let position: number;
     switch (a.status) {
       case 'limited':
-        logger.info({ event: 'rate_limited' satisfies WatchedEvent, userKey, retryAfterMs: a.retryAfterMs }, 'request refused by the rate limit');
+        logger.info(
+          { event: 'rate_limited' satisfies WatchedEvent, userKey, retryAfterMs: a.retryAfterMs },
+          'request refused by the rate limit',
+        );
         return a;
       case 'busy':
-        logger.warn({ event: 'service_busy' satisfies WatchedEvent, userKey, queued: a.queued }, 'request refused: the intake ceiling is reached');
+        logger.warn(
+          { event: 'service_busy' satisfies WatchedEvent, userKey, queued: a.queued },
+          'request refused: the intake ceiling is reached',
+        );
         return { status: 'busy', error: new JobError('SERVICE_BUSY', `${a.queued} jobs waiting or running`) };
       case 'over-budget':
         logger.warn(

@@ -63,7 +63,7 @@ export async function assertRedisFit(r: Redis): Promise<{ version: string; polic
   if (policy && policy !== 'noeviction') {
     throw new RedisUnfitError(
       `Redis maxmemory-policy is ${policy}; doc2video needs noeviction (an evicting Redis loses queued jobs). ` +
-        'Set `maxmemory-policy noeviction` (managed Redis: in the provider\'s settings).',
+        "Set `maxmemory-policy noeviction` (managed Redis: in the provider's settings).",
     );
   }
   const [major = 0, minor = 0] = version.split('.').map(Number);

@@ -50,15 +50,24 @@ export async function startRedisServer(
   const dir = path.resolve(options.dir, String(port));
   await mkdir(dir, { recursive: true });
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.persistence ? 'yes' : 'no',
-    '--appendfsync', options.appendFsync ?? 'everysec',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no',
-    '--logfile', '',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.persistence ? 'yes' : 'no',
+    '--appendfsync',
+    options.appendFsync ?? 'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -11,13 +11,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config.js';
@@ -180,7 +174,8 @@ export function createLocalStore(dir: string): VideoStore {
           if (out.length >= limit) return;
           const p = path.join(d, e.name);
           if (e.isDirectory()) await walk(p);
-          else if (!e.name.endsWith('.part') && (await stat(p)).mtimeMs < before) out.push(path.relative(root, p).split(path.sep).join('/'));
+          else if (!e.name.endsWith('.part') && (await stat(p)).mtimeMs < before)
+            out.push(path.relative(root, p).split(path.sep).join('/'));
         }
       };
       await walk(base);
@@ -206,7 +201,9 @@ export function createS3Store(o: S3StoreOptions): VideoStore {
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     forcePathStyle: o.forcePathStyle,
-    ...(o.accessKeyId && o.secretAccessKey ? { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } } : {}),
+    ...(o.accessKeyId && o.secretAccessKey
+      ? { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } }
+      : {}),
     // The default (WHEN_SUPPORTED) sends stream bodies aws-chunked with a trailing checksum,
     // which several S3 clones store verbatim (s3rver did: a 12 MiB file grew by 1.7 KB).
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -296,7 +293,9 @@ export function createS3Store(o: S3StoreOptions): VideoStore {
       const out: string[] = [];
       let token: string | undefined;
       do {
-        const res = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        const res = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
         for (const obj of res.Contents ?? []) {
           if (obj.Key && obj.LastModified && obj.LastModified.getTime() < before) out.push(obj.Key);
           if (out.length >= limit) return out;

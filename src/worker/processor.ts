@@ -15,10 +15,18 @@ export interface ProcessorDeps extends Omit<PipelineDeps, 'slots'> {
   records: JobRecords;
   limits?: UserLimits;
   /** Called once per job when it reaches a final state (metrics, costs). */
-  onFinished?(job: Job<VideoJobData, VideoJobResult>, outcome: 'completed' | 'failed' | 'cancelled', code?: string): void | Promise<void>;
+  onFinished?(
+    job: Job<VideoJobData, VideoJobResult>,
+    outcome: 'completed' | 'failed' | 'cancelled',
+    code?: string,
+  ): void | Promise<void>;
 }
 
-export function toPipelineJob(job: Job<VideoJobData, VideoJobResult>, token: string | undefined, signal: AbortSignal): PipelineJob {
+export function toPipelineJob(
+  job: Job<VideoJobData, VideoJobResult>,
+  token: string | undefined,
+  signal: AbortSignal,
+): PipelineJob {
   return {
     id: job.id!,
     data: job.data,
@@ -53,16 +61,16 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
     try {
       const result = await runPipeline(pjob, { ...deps, ...(slots ? { slots } : {}) });
       await settle(deps, job, 'completed');
-      logger.info(
-        { event: 'job_completed', duration_ms: Date.now() - job.data.createdAt, ...result },
-        'job completed',
-      );
+      logger.info({ event: 'job_completed', duration_ms: Date.now() - job.data.createdAt, ...result }, 'job completed');
       return result;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
 
       if (err instanceof ChatUnavailableError) {
-        logger.warn({ event: 'chat_unavailable', platform: err.platform, reason: err.reason }, 'chat is gone; job stopped quietly');
+        logger.warn(
+          { event: 'chat_unavailable', platform: err.platform, reason: err.reason },
+          'chat is gone; job stopped quietly',
+        );
         await settle(deps, job, 'cancelled');
         return {};
       }
@@ -94,7 +102,10 @@ export function createVideoProcessor(deps: ProcessorDeps): Processor<VideoJobDat
  */
 export async function failJob(deps: ProcessorDeps, job: Job<VideoJobData, VideoJobResult>, jobErr: JobError): Promise<void> {
   const logger = deps.logger.child({ jobId: job.id });
-  logger.error({ event: 'job_failed' satisfies WatchedEvent, code: jobErr.code, err: jobErr.message, step: nextStep(job.data.checkpoint) }, 'job failed');
+  logger.error(
+    { event: 'job_failed' satisfies WatchedEvent, code: jobErr.code, err: jobErr.message, step: nextStep(job.data.checkpoint) },
+    'job failed',
+  );
   await notifyFailure(deps, job, jobErr, logger);
   await settle(deps, job, 'failed', jobErr.code);
 }
@@ -130,7 +141,9 @@ async function settle(
   // "completed" already carries its cost.
   await Promise.resolve()
     .then(() => deps.onFinished?.(job, outcome, code))
-    .catch((err: unknown) => deps.logger.warn({ event: 'on_finished_failed', jobId: job.id, err }, 'final bookkeeping hook failed'));
+    .catch((err: unknown) =>
+      deps.logger.warn({ event: 'on_finished_failed', jobId: job.id, err }, 'final bookkeeping hook failed'),
+    );
   await deps.records.finish(job.id!, outcome, code).catch(() => {});
   if (deps.limits) {
     const next = await deps.limits.releaseSlot(job.data.requester.userKey, job.id!).catch(() => undefined);

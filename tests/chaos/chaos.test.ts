@@ -51,8 +51,10 @@ const workers: (ProcessHandle | undefined)[] = [];
 let submitter: CoreServices;
 let env: Record<string, string>;
 
-const startRedis = () => startRedisServer({ dir: path.join(dir, 'redis'), port: redisPort, persistence: true, appendFsync: 'always' });
-const startWeb = () => startProcess('src/main/web.ts', { ...env, PORT: String(webPort) }, path.join(dir, 'web.log'), 'web_started');
+const startRedis = () =>
+  startRedisServer({ dir: path.join(dir, 'redis'), port: redisPort, persistence: true, appendFsync: 'always' });
+const startWeb = () =>
+  startProcess('src/main/web.ts', { ...env, PORT: String(webPort) }, path.join(dir, 'web.log'), 'web_started');
 const startWorker = (i: number) =>
   startWorkerProcess({ ...env, DATA_DIR: path.join(dir, `w${i}`) }, path.join(dir, `worker${i}.log`));
 
@@ -162,7 +164,9 @@ describe(`chaos (${JOBS} jobs, seed ${SEED})`, () => {
       } else if (roll < 0.7) {
         // Redis goes away for a moment (AOF on); /readyz must say not ready meanwhile.
         await redisServer.stop();
-        const sawDown = await waitFor(async () => !(await ready(webPort)), '/readyz to report Redis down', 10_000).catch(() => false);
+        const sawDown = await waitFor(async () => !(await ready(webPort)), '/readyz to report Redis down', 10_000).catch(
+          () => false,
+        );
         if (sawDown) actions.readyzDownSeen++;
         redisServer = await startRedis();
         actions.redisRestarts++;

@@ -13,7 +13,9 @@ export interface CountingWriter extends ScriptWriter {
   during?: (ctx: CallContext) => Promise<void>;
 }
 
-export function countingScriptWriter(opts: { costUsd?: number; during?: (ctx: CallContext) => Promise<void> } = {}): CountingWriter {
+export function countingScriptWriter(
+  opts: { costUsd?: number; during?: (ctx: CallContext) => Promise<void> } = {},
+): CountingWriter {
   const w: CountingWriter = {
     name: 'openrouter',
     model: 'test/counting-model',

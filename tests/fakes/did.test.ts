@@ -126,7 +126,9 @@ describe('fake D-ID: create', () => {
     const noAvatar = await call('POST', `${f.url}/expressives`, { body: clipBody() }); // presenter_id, not avatar_id
     expect(noAvatar.status).toBe(400);
     expect(noAvatar.json.description).toContain('avatar_id');
-    expect((await call('POST', `${f.url}/clips`, { body: clipBody({ script: { type: 'text', input: 'x'.repeat(40_000) } }) })).status).toBe(201);
+    expect(
+      (await call('POST', `${f.url}/clips`, { body: clipBody({ script: { type: 'text', input: 'x'.repeat(40_000) } }) })).status,
+    ).toBe(201);
     expect(f.videos.size).toBe(1);
   });
 
@@ -286,13 +288,13 @@ describe('fake D-ID: result host (S3)', () => {
     const r1 = await request(url);
     expect(r1.statusCode).toBe(403);
     expect(await r1.body.text()).toContain('<Code>AccessDenied</Code>');
-    expect((await request(url).then(async (r) => (await r.body.dump(), r.statusCode)))).toBe(403);
+    expect(await request(url).then(async (r) => (await r.body.dump(), r.statusCode))).toBe(403);
     const fresh = await doneUrl(f);
     const r2 = await request(fresh);
     expect(r2.statusCode).toBe(200);
     await r2.body.dump();
-    expect((await request(fresh.split('?')[0]!).then(async (r) => (await r.body.dump(), r.statusCode)))).toBe(403);
+    expect(await request(fresh.split('?')[0]!).then(async (r) => (await r.body.dump(), r.statusCode))).toBe(403);
     f.expireResultUrls();
-    expect((await request(fresh).then(async (r) => (await r.body.dump(), r.statusCode)))).toBe(403);
+    expect(await request(fresh).then(async (r) => (await r.body.dump(), r.statusCode))).toBe(403);
   });
 });

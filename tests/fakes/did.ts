@@ -140,7 +140,10 @@ export function tinyMp4(): Buffer {
     head.write(type, 4, 'latin1');
     return Buffer.concat([head, payload]);
   };
-  const ftyp = box('ftyp', Buffer.concat([Buffer.from('isom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41', 'latin1')]));
+  const ftyp = box(
+    'ftyp',
+    Buffer.concat([Buffer.from('isom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isomiso2avc1mp41', 'latin1')]),
+  );
   const payload = Buffer.alloc(4096);
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
   return Buffer.concat([ftyp, box('free', Buffer.alloc(0)), box('mdat', payload)]);
@@ -209,7 +212,13 @@ export function spokenPieces(input: string, ssml: boolean): Array<{ text: string
   const parts = body.split(/<break\s+time="(\d+(?:\.\d+)?)(ms|s)"\s*\/>/);
   const out: Array<{ text: string; pauseAfter: number }> = [];
   for (let i = 0; i < parts.length; i += 3) {
-    const text = parts[i]!.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&').trim();
+    const text = parts[i]!.replace(/<[^>]+>/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&')
+      .trim();
     const pause = parts[i + 1] === undefined ? 0 : Number(parts[i + 1]) / (parts[i + 2] === 'ms' ? 1000 : 1);
     if (text) out.push({ text, pauseAfter: pause });
     else if (out.length) out[out.length - 1]!.pauseAfter += pause;
@@ -231,16 +240,53 @@ export async function speechMp4(input: string, ssml: boolean, voice = 'en-us'): 
       chains.push(`[${i}:a]aresample=44100${p.pauseAfter > 0 ? `,apad=pad_dur=${p.pauseAfter}` : ''}[a${i}]`);
     }
     const graph = `${chains.join(';')};${pieces.map((_, i) => `[a${i}]`).join('')}concat=n=${pieces.length}:v=0:a=1[a]`;
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, '-filter_complex', graph, '-map', '[a]', join(dir, 'speech.wav')]);
     await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'color=c=0x475569:s=640x360:r=25',
-      '-i', join(dir, 'speech.wav'),
-      '-vf', 'drawbox=x=240:y=60:w=160:h=200:color=0xf1c27d:t=fill',
-      '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      ...args,
+      '-filter_complex',
+      graph,
+      '-map',
+      '[a]',
+      join(dir, 'speech.wav'),
+    ]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x475569:s=640x360:r=25',
+      '-i',
+      join(dir, 'speech.wav'),
+      '-vf',
+      'drawbox=x=240:y=60:w=160:h=200:color=0xf1c27d:t=fill',
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-movflags',
+      '+faststart',
       join(dir, 'out.mp4'),
     ]);
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(dir, 'out.mp4')]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'csv=p=0',
+      join(dir, 'out.mp4'),
+    ]);
     return { mp4: await readFile(join(dir, 'out.mp4')), seconds: Number(stdout.trim()) };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -258,8 +304,7 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
   const mode = options.mode ?? 'auto';
   const stageMs = options.stageMs ?? 15;
   const webhooksOn = options.webhooks ?? true;
-  const mp4 =
-    options.mp4 === undefined ? sampleMp4() : typeof options.mp4 === 'string' ? readFileSync(options.mp4) : options.mp4;
+  const mp4 = options.mp4 === undefined ? sampleMp4() : typeof options.mp4 === 'string' ? readFileSync(options.mp4) : options.mp4;
   let credits = options.credits ?? 100;
   const creditsTotal = credits;
 
@@ -464,7 +509,9 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
     const id = `${api === 'clips' ? 'clp' : 'exp'}_${randomBytes(9).toString('base64url')}`;
     const input = String((body.script as Record<string, unknown>).input);
     const ssml = (body.script as Record<string, unknown>).ssml === true;
-    const voiceId = String(((body.script as Record<string, unknown>).provider as Record<string, unknown> | undefined)?.voice_id ?? '');
+    const voiceId = String(
+      ((body.script as Record<string, unknown>).provider as Record<string, unknown> | undefined)?.voice_id ?? '',
+    );
     const spoken = options.speech ? await speechMp4(input, ssml, voiceId.startsWith('ar-') ? 'ar' : 'en-us') : undefined;
     const v: FakeVideo = {
       id,
@@ -472,7 +519,9 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
       status: 'created',
       body,
       createdAt: new Date().toISOString(),
-      durationSeconds: spoken ? Math.round(spoken.seconds * 100) / 100 : Math.max(3, Math.round((wordsOf(input) / 2.5) * 10) / 10),
+      durationSeconds: spoken
+        ? Math.round(spoken.seconds * 100) / 100
+        : Math.max(3, Math.round((wordsOf(input) / 2.5) * 10) / 10),
       ...(spoken ? { mp4: spoken.mp4 } : {}),
       outcome: prog?.outcome ?? 'done',
       ...(prog?.error ? { error: prog.error } : {}),
@@ -558,10 +607,9 @@ export async function startFakeDid(options: FakeDidOptions = {}): Promise<FakeDi
     res.end(bytes);
   };
 
-  const wrap =
-    (h: (req: IncomingMessage, res: ServerResponse) => unknown) => (req: IncomingMessage, res: ServerResponse) => {
-      Promise.resolve(h(req, res)).catch((e: unknown) => send(res, 500, { kind: 'FakeError', description: String(e) }));
-    };
+  const wrap = (h: (req: IncomingMessage, res: ServerResponse) => unknown) => (req: IncomingMessage, res: ServerResponse) => {
+    Promise.resolve(h(req, res)).catch((e: unknown) => send(res, 500, { kind: 'FakeError', description: String(e) }));
+  };
   const apiServer = createServer(wrap(handleApi));
   const resultServer = createServer(wrap(handleResults));
   const url = await listen(apiServer);

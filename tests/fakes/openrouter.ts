@@ -63,10 +63,7 @@ const ENGLISH_FILLER = [
   'This document explains its subject in a clear and careful way.',
   'The main points are described one after another with short examples.',
 ];
-const ARABIC_FILLER = [
-  'يشرح هذا المستند موضوعه بطريقة واضحة ومنظمة.',
-  'وتعرض النقاط الرئيسية واحدة تلو الأخرى مع أمثلة قصيرة.',
-];
+const ARABIC_FILLER = ['يشرح هذا المستند موضوعه بطريقة واضحة ومنظمة.', 'وتعرض النقاط الرئيسية واحدة تلو الأخرى مع أمثلة قصيرة.'];
 
 interface Sentence {
   text: string;
@@ -127,7 +124,12 @@ function scenesOf(sentences: Sentence[]): Array<{ text: string; pages: number[] 
       last.text += ` ${s.text}`;
       last.n++;
     } else {
-      scenes.push({ text: s.text, pages: s.page === undefined ? [] : [s.page], n: 1, ...(s.page !== undefined ? { page: s.page } : {}) });
+      scenes.push({
+        text: s.text,
+        pages: s.page === undefined ? [] : [s.page],
+        n: 1,
+        ...(s.page !== undefined ? { page: s.page } : {}),
+      });
     }
   }
   return scenes.map(({ text, pages }) => ({ text, pages }));
@@ -230,18 +232,19 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
 
     const b = queue.shift() ?? fallback;
     const wantsStructured = body.response_format?.type === 'json_schema';
-    record.answeredWith =
-      b.kind === 'ok'
-        ? `ok:${b.length ?? 'inRange'}`
-        : b.kind === 'status'
-          ? `status:${b.status}`
-          : b.kind;
+    record.answeredWith = b.kind === 'ok' ? `ok:${b.length ?? 'inRange'}` : b.kind === 'status' ? `status:${b.status}` : b.kind;
     const model: string = typeof body.model === 'string' ? body.model : body.models[0];
     const prompt = readPrompt(body.messages);
     const promptTokens = Math.ceil(raw.length / 4);
     const id = `gen-${Date.now()}-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
-    const completion = (content: string, finish: string, extra: Record<string, unknown> = {}, answerModel = model, cost?: number) => {
+    const completion = (
+      content: string,
+      finish: string,
+      extra: Record<string, unknown> = {},
+      answerModel = model,
+      cost?: number,
+    ) => {
       const completionTokens = Math.ceil(content.length / 4);
       return {
         id,
@@ -275,14 +278,15 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
       case 'ok': {
         const lang = LANG_CODES[prompt.language] ?? 'en';
         const words =
-          b.length === 'tooLong' ? prompt.max + 40 : b.length === 'tooShort' ? Math.max(1, Math.floor(prompt.min / 2)) : prompt.target;
+          b.length === 'tooLong'
+            ? prompt.max + 40
+            : b.length === 'tooShort'
+              ? Math.max(1, Math.floor(prompt.min / 2))
+              : prompt.target;
         if (b.text !== undefined) return send(res, 200, completion(b.text, 'stop', {}, b.model ?? model, b.cost));
         const scenes = scenesOf(makeScript(prompt, words, lang));
         record.answeredJson = wantsStructured && b.format !== 'plain';
-        const text =
-          record.answeredJson
-            ? JSON.stringify({ scenes })
-            : scenes.map((sc) => sc.text).join('\n\n');
+        const text = record.answeredJson ? JSON.stringify({ scenes }) : scenes.map((sc) => sc.text).join('\n\n');
         return send(res, 200, completion(text, 'stop', {}, b.model ?? model, b.cost));
       }
       case 'noStructured': {
@@ -291,7 +295,9 @@ export async function startFakeOpenRouter(options: { apiKey?: string } = {}): Pr
           return error(res, 404, 'No endpoints found that can handle the requested parameters.');
         }
         const lang = LANG_CODES[prompt.language] ?? 'en';
-        const text = scenesOf(makeScript(prompt, prompt.target, lang)).map((sc) => sc.text).join('\n\n');
+        const text = scenesOf(makeScript(prompt, prompt.target, lang))
+          .map((sc) => sc.text)
+          .join('\n\n');
         return send(res, 200, completion(text, 'stop'));
       }
       case 'status': {

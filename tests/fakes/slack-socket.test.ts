@@ -19,7 +19,11 @@ afterAll(async () => slack.close());
 
 /** apps.connections.open the way SocketModeClient calls it: no token, an Authorization header. */
 const open = (token: string) =>
-  new WebClient('', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, headers: token ? { Authorization: `Bearer ${token}` } : {} }).apps.connections.open();
+  new WebClient('', {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  }).apps.connections.open();
 const errorOf = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -27,7 +31,9 @@ const errorOf = (p: Promise<unknown>) =>
   );
 
 /** A client socket that keeps every message it gets. */
-async function connect(url: string): Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>>; next(): Promise<Record<string, unknown>> }> {
+async function connect(
+  url: string,
+): Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>>; next(): Promise<Record<string, unknown>> }> {
   const ws = new WebSocket(url);
   const messages: Array<Record<string, unknown>> = [];
   const waiting: Array<(m: Record<string, unknown>) => void> = [];
@@ -66,23 +72,40 @@ describe('fake Slack: Socket Mode', () => {
     expect(await c.next()).toMatchObject({ type: 'hello', num_connections: 1, connection_info: { app_id: slack.appId } });
     await expect(connect(url!)).rejects.toThrow('refused');
 
-    const env = slack.pushEvent({ type: 'message', text: 'hi', user: 'U1', channel: 'D1', ts: '1.000001' }, { eventId: 'Ev0FAKE001' });
+    const env = slack.pushEvent(
+      { type: 'message', text: 'hi', user: 'U1', channel: 'D1', ts: '1.000001' },
+      { eventId: 'Ev0FAKE001' },
+    );
     const first = await c.next();
     expect(first).toEqual({
       envelope_id: env.envelope_id,
-      payload: expect.objectContaining({ type: 'event_callback', event_id: 'Ev0FAKE001', event: expect.objectContaining({ text: 'hi' }) }),
+      payload: expect.objectContaining({
+        type: 'event_callback',
+        event_id: 'Ev0FAKE001',
+        event: expect.objectContaining({ text: 'hi' }),
+      }),
       type: 'events_api',
       accepts_response_payload: false,
       retry_attempt: 0,
       retry_reason: '',
     });
     const second = await c.next();
-    expect(second).toMatchObject({ type: 'events_api', retry_attempt: 1, retry_reason: 'timeout', payload: { event_id: 'Ev0FAKE001' } });
+    expect(second).toMatchObject({
+      type: 'events_api',
+      retry_attempt: 1,
+      retry_reason: 'timeout',
+      payload: { event_id: 'Ev0FAKE001' },
+    });
     expect(second.envelope_id).not.toBe(env.envelope_id);
     c.ws.send(JSON.stringify({ envelope_id: second.envelope_id, payload: {} }));
     expect(await slack.acked(String(second.envelope_id))).toEqual({ envelope_id: second.envelope_id, payload: {} });
     // (A third delivery may be on its way if the ack took longer than the 50 ms timeout.)
-    expect(slack.deliveriesOf('Ev0FAKE001').slice(0, 2).map((e) => [e.retry_attempt, e.ack !== undefined])).toEqual([
+    expect(
+      slack
+        .deliveriesOf('Ev0FAKE001')
+        .slice(0, 2)
+        .map((e) => [e.retry_attempt, e.ack !== undefined]),
+    ).toEqual([
       [0, false],
       [1, true],
     ]);

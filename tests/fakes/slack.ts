@@ -238,7 +238,15 @@ export class FakeSlack {
     this.channels.get(channelId)!.archived = true;
   }
 
-  addFile(f: { name: string; bytes: Buffer; user: string; mimetype?: string; filetype?: string; title?: string; size?: number }): FakeFile {
+  addFile(f: {
+    name: string;
+    bytes: Buffer;
+    user: string;
+    mimetype?: string;
+    filetype?: string;
+    title?: string;
+    size?: number;
+  }): FakeFile {
     const id = this.id('F');
     const pdf = /\.pdf$/i.test(f.name);
     const file: FakeFile = {
@@ -367,7 +375,10 @@ export class FakeSlack {
   }
 
   /** The event_callback Slack sends (as the HTTP body, or as an events_api envelope's payload). */
-  eventPayload(event: Record<string, unknown>, eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`): Record<string, unknown> {
+  eventPayload(
+    event: Record<string, unknown>,
+    eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+  ): Record<string, unknown> {
     return {
       token: 'legacy-verification-token',
       team_id: this.teamId,
@@ -376,7 +387,9 @@ export class FakeSlack {
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      authorizations: [
+        { enterprise_id: null, team_id: this.teamId, user_id: this.botUserId, is_bot: true, is_enterprise_install: false },
+      ],
       is_ext_shared_channel: false,
     };
   }
@@ -400,7 +413,11 @@ export class FakeSlack {
     };
   }
 
-  sendEvent(appUrl: string, event: Record<string, unknown>, o: SignedRequestOptions & { eventId?: string } = {}): Promise<AppResponse> {
+  sendEvent(
+    appUrl: string,
+    event: Record<string, unknown>,
+    o: SignedRequestOptions & { eventId?: string } = {},
+  ): Promise<AppResponse> {
     return this.post(appUrl, this.eventBody(event, o.eventId), 'application/json', o);
   }
 
@@ -527,13 +544,21 @@ export class FakeSlack {
    * sent again (a new envelope, the same payload and event_id) with retry_attempt + 1, up to 3
    * retries. A redelivery can also be sent by hand: the same eventId with retryAttempt >= 1.
    */
-  pushEvent(event: Record<string, unknown>, o: { eventId?: string; retryAttempt?: number; retryReason?: string } = {}): SocketEnvelope {
+  pushEvent(
+    event: Record<string, unknown>,
+    o: { eventId?: string; retryAttempt?: number; retryReason?: string } = {},
+  ): SocketEnvelope {
     const payload = this.eventPayload(event, o.eventId);
     return this.sendEventsApi(payload, o.retryAttempt ?? 0, o.retryReason ?? (o.retryAttempt ? 'timeout' : ''));
   }
 
   /** Send a slash command as a slash_commands envelope (Slack does not redeliver those). */
-  pushCommand(c: { user: string; channel: string; text?: string; command?: string }): SocketEnvelope & { trigger_id: string; response_url: string } {
+  pushCommand(c: {
+    user: string;
+    channel: string;
+    text?: string;
+    command?: string;
+  }): SocketEnvelope & { trigger_id: string; response_url: string } {
     const { fields, trigger_id, response_url } = this.commandFields(c);
     const envelope = this.sendEnvelope({ type: 'slash_commands', payload: fields, accepts_response_payload: true });
     return Object.assign(envelope, { trigger_id, response_url });
@@ -545,7 +570,11 @@ export class FakeSlack {
     opened: { id: string; view: Record<string, unknown> },
     values: Record<string, Record<string, unknown>>,
   ): SocketEnvelope {
-    return this.sendEnvelope({ type: 'interactive', payload: this.viewSubmissionPayload(user, opened, values), accepts_response_payload: true });
+    return this.sendEnvelope({
+      type: 'interactive',
+      payload: this.viewSubmissionPayload(user, opened, values),
+      accepts_response_payload: true,
+    });
   }
 
   /** Resolves with the app's acknowledgement of an envelope (at once if it already came). */
@@ -691,7 +720,8 @@ export class FakeSlack {
 
     const failure = this.failures.get(method)?.shift();
     if (failure) {
-      if ('retryAfter' in failure) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
+      if ('retryAfter' in failure)
+        return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
       if ('error' in failure) return send(200, { ok: false, error: failure.error });
       return send(500, { ok: false, error: 'internal_error' });
     }
@@ -803,7 +833,10 @@ export class FakeSlack {
         t.used = true;
         const id = this.id('V');
         this.views.push({ id, trigger_id: trigger, view });
-        return { ok: true, view: { id, team_id: this.teamId, ...view, state: { values: {} }, hash: randomBytes(6).toString('hex') } };
+        return {
+          ok: true,
+          view: { id, team_id: this.teamId, ...view, state: { values: {} }, hash: randomBytes(6).toString('hex') },
+        };
       }
 
       case 'files.info': {
@@ -864,14 +897,25 @@ export class FakeSlack {
             ...(thread ? { thread_ts: thread } : {}),
           });
         }
-        return { ok: true, files: list.map((f, i) => ({ id: f.id, title: f.title ?? uploads[i]!.filename, name: uploads[i]!.filename })) };
+        return {
+          ok: true,
+          files: list.map((f, i) => ({ id: f.id, title: f.title ?? uploads[i]!.filename, name: uploads[i]!.filename })),
+        };
       }
 
       case 'users.info': {
         const u = this.users.get(str('user') ?? '');
         if (!u) return { ok: false, error: 'user_not_found' };
         const withLocale = p.include_locale === 'true' || p.include_locale === true;
-        return { ok: true, user: { id: u.id, team_id: this.teamId, name: u.id.toLowerCase(), ...(withLocale && u.locale ? { locale: u.locale } : {}) } };
+        return {
+          ok: true,
+          user: {
+            id: u.id,
+            team_id: this.teamId,
+            name: u.id.toLowerCase(),
+            ...(withLocale && u.locale ? { locale: u.locale } : {}),
+          },
+        };
       }
 
       default:

@@ -14,7 +14,11 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as GrammyError);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as GrammyError,
+  );
 
 describe('fake Telegram Bot API', () => {
   it('answers getMe, and 401 Unauthorized for a wrong token', async () => {
@@ -58,7 +62,7 @@ describe('fake Telegram Bot API', () => {
         '',
         'AB',
         `--${b}`,
-        "content-disposition: form-data; name=\"f2\"; filename*=UTF-8''%D8%B9.mp4",
+        'content-disposition: form-data; name="f2"; filename*=UTF-8\'\'%D8%B9.mp4',
         '',
         'CD',
         `--${b}--`,

@@ -434,7 +434,11 @@ export class FakeTelegram extends EventEmitter {
       if (token !== this.token) throw new ApiError(401, 'Unauthorized');
       const fault = this.takeFault(method, parsed.params);
       if (fault) {
-        throw new ApiError(fault.error_code, fault.description, fault.retry_after !== undefined ? { retry_after: fault.retry_after } : undefined);
+        throw new ApiError(
+          fault.error_code,
+          fault.description,
+          fault.retry_after !== undefined ? { retry_after: fault.retry_after } : undefined,
+        );
       }
       const result = await this.dispatch(method, parsed.params, parsed.files, req, res);
       if (result === NO_ANSWER) return; // getUpdates answered (or was terminated) on its own
@@ -487,7 +491,14 @@ export class FakeTelegram extends EventEmitter {
     if (token !== this.token) return fail(401, 'Unauthorized');
     const file = this.filesByPath.get(filePath);
     if (!file) return fail(404, 'Not Found');
-    this.record({ method: 'GET /file', params: { file_path: filePath }, files: {}, contentType: '', at: Date.now(), status: 200 });
+    this.record({
+      method: 'GET /file',
+      params: { file_path: filePath },
+      files: {},
+      contentType: '',
+      at: Date.now(),
+      status: 200,
+    });
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
     res.end(file.bytes);
   }
@@ -541,7 +552,8 @@ export class FakeTelegram extends EventEmitter {
       case 'setMyCommands': {
         // A chat's own menu needs a chat Telegram knows: "chat not found" otherwise (e.g. a user
         // who never opened a chat with the bot).
-        const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as { type?: string; chat_id?: unknown } | undefined;
+        const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as
+          { type?: string; chat_id?: unknown } | undefined;
         if (scope?.type === 'chat') this.chatFor(scope.chat_id, false);
         return true;
       }
@@ -699,12 +711,16 @@ export class FakeTelegram extends EventEmitter {
 
   private getUpdates(p: Json, req: IncomingMessage, res: ServerResponse): unknown {
     if (this.webhook) {
-      throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      throw new ApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     const offset = Number(p.offset ?? 0);
     const limit = Math.max(1, Math.min(100, Number(p.limit ?? 100)));
     const timeout = Math.max(0, Number(p.timeout ?? 0));
-    const allowed = Array.isArray(p.allowed_updates) && p.allowed_updates.length > 0 ? (p.allowed_updates as string[]) : undefined;
+    const allowed =
+      Array.isArray(p.allowed_updates) && p.allowed_updates.length > 0 ? (p.allowed_updates as string[]) : undefined;
     // Updates below the offset are confirmed: Telegram forgets them.
     if (offset > 0) {
       while (this.pendingUpdates.length && Number(this.pendingUpdates[0]!.update_id) < offset) this.pendingUpdates.shift();
@@ -863,7 +879,10 @@ async function parseBody(req: IncomingMessage, url: URL): Promise<{ params: Json
  * without a space after the colon and an unquoted `filename=` parameter that may hold spaces
  * and non-ASCII letters (the video's title).
  */
-export function parseMultipart(body: Buffer, boundary: string): { fields: Record<string, string>; files: Record<string, UploadedFile> } {
+export function parseMultipart(
+  body: Buffer,
+  boundary: string,
+): { fields: Record<string, string>; files: Record<string, UploadedFile> } {
   const fields: Record<string, string> = {};
   const files: Record<string, UploadedFile> = {};
   const delimiter = Buffer.from(`--${boundary}`);

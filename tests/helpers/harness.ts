@@ -70,7 +70,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ...opts.env,
   });
   const logTap = new LogEventTap();
-  const { logger, logs } = captureLogs('debug', Object.values(opts.env ?? {}).filter((v) => v.length >= 8), logTap);
+  const { logger, logs } = captureLogs(
+    'debug',
+    Object.values(opts.env ?? {}).filter((v) => v.length >= 8),
+    logTap,
+  );
   const services = createCoreServices(config, logger, {
     role: 'all',
     redisUrl: opts.redisUrl,

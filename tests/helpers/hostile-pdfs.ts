@@ -64,10 +64,7 @@ export function buildPdf(bodies: ReadonlyArray<string | Buffer>): Buffer {
 const FONT = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>';
 const pdfString = (s: string) => `(${s.replace(/[\\()]/g, (c) => `\\${c}`)})`;
 const textContent = (lines: readonly string[]) =>
-  Buffer.from(
-    `BT /F1 11 Tf 14 TL 56 780 Td ${lines.map((l) => `${pdfString(l)} Tj T*`).join(' ')} ET`,
-    'latin1',
-  );
+  Buffer.from(`BT /F1 11 Tf 14 TL 56 780 Td ${lines.map((l) => `${pdfString(l)} Tj T*`).join(' ')} ET`, 'latin1');
 
 /** One page per entry of `pages` (each a list of text lines), objects written by hand. */
 export function handWrittenTextPdf(pages: ReadonlyArray<readonly string[]>, extraPageDict = ''): Buffer {

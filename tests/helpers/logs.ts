@@ -31,4 +31,3 @@ export function captureLogs(
     logs: { lines, text: () => raw, events: (name) => lines.filter((l) => l.event === name) },
   };
 }
-

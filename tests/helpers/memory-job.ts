@@ -9,7 +9,11 @@ export class Parked extends Error {
   }
 }
 
-export function memoryJob(id: string, data: VideoJobData, signal = new AbortController().signal): PipelineJob & { saves: Partial<Checkpoint>[] } {
+export function memoryJob(
+  id: string,
+  data: VideoJobData,
+  signal = new AbortController().signal,
+): PipelineJob & { saves: Partial<Checkpoint>[] } {
   const saves: Partial<Checkpoint>[] = [];
   return {
     id,

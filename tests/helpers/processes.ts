@@ -14,7 +14,12 @@ export interface ProcessHandle {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startProcess(entry: string, env: Record<string, string>, logFile?: string, readyEvent = 'worker_started'): ProcessHandle {
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  logFile?: string,
+  readyEvent = 'worker_started',
+): ProcessHandle {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

@@ -25,10 +25,29 @@ export async function tinyMp4(): Promise<Buffer> {
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.mp4`;
     await promisify(execFile)('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'color=c=blue:s=160x120:d=1',
-      '-f', 'lavfi', '-i', 'anullsrc=r=16000:cl=mono',
-      '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=blue:s=160x120:d=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=16000:cl=mono',
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-movflags',
+      '+faststart',
       tmp,
     ]);
     const { rename } = await import('node:fs/promises');

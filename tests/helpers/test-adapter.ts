@@ -85,7 +85,14 @@ export function createTestAdapter(opts: TestAdapterOptions): ChatAdapter & { eve
         await copyFile(video.path, savedTo);
       }
       const as = video.linkUrl ? 'link' : 'file';
-      await record({ type: 'video', jobId: ctx.jobId, bytes: video.bytes, as, title: video.title, ...(savedTo ? { savedTo } : {}) });
+      await record({
+        type: 'video',
+        jobId: ctx.jobId,
+        bytes: video.bytes,
+        as,
+        title: video.title,
+        ...(savedTo ? { savedTo } : {}),
+      });
       return { as };
     },
 

@@ -81,7 +81,9 @@ describe('/admin/queues', () => {
   it('is off (404) when ADMIN_USER / ADMIN_PASSWORD are unset', async () => {
     const h = await start({});
     expect((await fetch(`${h.baseUrl}/admin/queues`)).status).toBe(404);
-    expect((await fetch(`${h.baseUrl}/admin/queues/api/queues`, { headers: { authorization: basic('a', 'b') } })).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/admin/queues/api/queues`, { headers: { authorization: basic('a', 'b') } })).status).toBe(
+      404,
+    );
   });
 
   it('stays off when only one of the two is set', async () => {
@@ -131,8 +133,14 @@ describe('/admin/queues login throttling', () => {
   });
 
   it('with TRUST_PROXY, counts per forwarded client IP: one blocked client does not block another', async () => {
-    h = await startHarness({ redisUrl: inject('redisUrl'), env: { ...creds, TRUST_PROXY: '127.0.0.1' }, ops: true, worker: false });
-    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await get(h, basic('ops', `guess-${i}`), '203.0.113.7')).status).toBe(401);
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      env: { ...creds, TRUST_PROXY: '127.0.0.1' },
+      ops: true,
+      worker: false,
+    });
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++)
+      expect((await get(h, basic('ops', `guess-${i}`), '203.0.113.7')).status).toBe(401);
     expect((await get(h, good, '203.0.113.7')).status).toBe(429);
     expect((await get(h, good, '203.0.113.8')).status).toBe(200);
     expect(h.logs.events('admin_auth_failed').every((l) => l.ip === '203.0.113.7')).toBe(true);

@@ -42,9 +42,7 @@ describe('BudgetGuard reservations', () => {
   it('reserves LLM estimate + 3 minutes of video per job, so a burst cannot overshoot', async () => {
     const { guard } = setup();
     expect(guard.estimateUsd({})).toBe(1.55); // 0.05 + 3 min x 0.5
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => guard.reserve(`job${i}`, `user${i}`, 1.55, 60_000)),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => guard.reserve(`job${i}`, `user${i}`, 1.55, 60_000)));
     // 3 x 1.55 = 4.65 fits in 5; a 4th would make 6.20.
     expect(results.filter((r) => r.ok)).toHaveLength(3);
     const refused = results.find((r) => !r.ok)!;
@@ -65,7 +63,13 @@ describe('BudgetGuard reservations', () => {
     expect((await guard.reserve('a', 'u1', 1.55, 60_000)).ok).toBe(true);
     expect((await guard.reserve('b', 'u2', 1.55, 60_000)).ok).toBe(false);
     // Job a ends costing less than it held: the difference is free again.
-    await ledger.record({ jobId: 'a', userKey: 'u1', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0.01, videoUsd: 0.4, totalUsd: 0.41 } });
+    await ledger.record({
+      jobId: 'a',
+      userKey: 'u1',
+      workspace: 'cli',
+      outcome: 'completed',
+      cost: { llmUsd: 0.01, videoUsd: 0.4, totalUsd: 0.41 },
+    });
     expect(await guard.held()).toEqual({ usd: 0, jobs: 0 });
     expect((await guard.reserve('b', 'u2', 1.55, 60_000)).ok).toBe(true); // 0.41 + 1.55 <= 2
     expect((await guard.reserve('c', 'u3', 0.1, 60_000)).ok).toBe(false); // 0.41 + 1.55 + 0.1 > 2
@@ -76,8 +80,19 @@ describe('BudgetGuard reservations', () => {
 
   it('applies the per-user budget to the user alone', async () => {
     const { guard, ledger } = setup({ dailyUsd: undefined, userDailyUsd: 2 });
-    await ledger.record({ jobId: 'old', userKey: 'alice', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 } });
-    expect(await guard.reserve('a1', 'alice', 1.55, 60_000)).toMatchObject({ ok: false, scope: 'user', spentUsd: 1, limitUsd: 2 });
+    await ledger.record({
+      jobId: 'old',
+      userKey: 'alice',
+      workspace: 'cli',
+      outcome: 'completed',
+      cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 },
+    });
+    expect(await guard.reserve('a1', 'alice', 1.55, 60_000)).toMatchObject({
+      ok: false,
+      scope: 'user',
+      spentUsd: 1,
+      limitUsd: 2,
+    });
     expect((await guard.reserve('b1', 'bob', 1.55, 60_000)).ok).toBe(true);
     expect((await guard.reserve('a2', 'alice', 0.9, 60_000)).ok).toBe(true);
     // Bob's hold does not count against Alice, Alice's second does.
@@ -95,7 +110,15 @@ describe('BudgetGuard reservations', () => {
 
   it('refines the estimate once the script exists', () => {
     const { guard } = setup();
-    const script = { text: 't', language: 'en', words: 200, estimatedSeconds: 80, provider: 'openrouter' as const, costUsd: 0.02, cached: false };
+    const script = {
+      text: 't',
+      language: 'en',
+      words: 200,
+      estimatedSeconds: 80,
+      provider: 'openrouter' as const,
+      costUsd: 0.02,
+      cached: false,
+    };
     // 80 s x 1.25 headroom = 100 s of video at 0.5/min, plus the script's real cost.
     expect(guard.estimateUsd({ script })).toBeCloseTo(0.02 + (100 / 60) * 0.5, 6);
     expect(guard.estimateUsd({ script: { ...script, cached: true } })).toBeCloseTo((100 / 60) * 0.5, 6);
@@ -111,7 +134,10 @@ describe('budget refusals end to end', () => {
     h = undefined;
   });
 
-  async function setup(env: Record<string, string>, opts: { during?: (ctx: CallContext) => Promise<void>; worker?: boolean } = {}) {
+  async function setup(
+    env: Record<string, string>,
+    opts: { during?: (ctx: CallContext) => Promise<void>; worker?: boolean } = {},
+  ) {
     const writer = countingScriptWriter(opts.during ? { during: opts.during } : {});
     const renderer = countingRenderer();
     let adapter!: ReturnType<typeof createTestAdapter>;
@@ -158,7 +184,9 @@ describe('budget refusals end to end', () => {
     expect(usage.refused).toEqual({ budget_service: 1 });
     // Counted once in /metrics, as a refusal at submit (the admission script refused it).
     const metric = await h.ops!.metrics.registry.getSingleMetric('doc2video_limit_rejections_total')!.get();
-    expect(metric.values).toEqual([expect.objectContaining({ labels: expect.objectContaining({ limit: 'budget_service', at: 'submit' }), value: 1 })]);
+    expect(metric.values).toEqual([
+      expect.objectContaining({ labels: expect.objectContaining({ limit: 'budget_service', at: 'submit' }), value: 1 }),
+    ]);
   });
 
   it('refuses before the script when spending grew after submit: no paid call, BUDGET_EXCEEDED sent', async () => {
@@ -167,7 +195,13 @@ describe('budget refusals end to end', () => {
     expect(r.status).toBe('accepted');
     const jobId = (r as { jobId: string }).jobId;
     // Meanwhile another job finished and spent 1.00: 1.00 + this job's 1.55 > 2.
-    await h.ops!.ledger.record({ jobId: 'other', userKey: 'someone', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 } });
+    await h.ops!.ledger.record({
+      jobId: 'other',
+      userKey: 'someone',
+      workspace: 'cli',
+      outcome: 'completed',
+      cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 },
+    });
     h.startWorker();
 
     const rec = await finished(h, jobId);
@@ -189,7 +223,13 @@ describe('budget refusals end to end', () => {
         // While this job's script is written, another job spends 1.50.
         during: async (ctx) => {
           if (ctx.jobId !== 'other') {
-            await ledger.record({ jobId: 'other', userKey: 'someone', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 1.5, totalUsd: 1.5 } });
+            await ledger.record({
+              jobId: 'other',
+              userKey: 'someone',
+              workspace: 'cli',
+              outcome: 'completed',
+              cost: { llmUsd: 0, videoUsd: 1.5, totalUsd: 1.5 },
+            });
           }
         },
       },

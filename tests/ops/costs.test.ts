@@ -52,7 +52,11 @@ describe('cost arithmetic', () => {
 
   it('adds up a completed job from its checkpoint', () => {
     const cp: Checkpoint = { script: script(), render, wait: { resultUrl: 'u', durationSeconds: 72, polls: 2 } };
-    expect(jobCost(cp, { pricePerMinuteUsd: 0.5, outcome: 'completed' })).toEqual({ llmUsd: 0.0042, videoUsd: 0.6, totalUsd: 0.6042 });
+    expect(jobCost(cp, { pricePerMinuteUsd: 0.5, outcome: 'completed' })).toEqual({
+      llmUsd: 0.0042,
+      videoUsd: 0.6,
+      totalUsd: 0.6042,
+    });
   });
 
   it('uses the script estimate when D-ID reported no duration, and says so', () => {
@@ -143,15 +147,35 @@ describe('CostLedger', () => {
   it('sums per user and per day, and counts failures by code', async () => {
     const ledger = fresh();
     const base = { workspace: 'telegram:1', cost: { llmUsd: 0, videoUsd: 0, totalUsd: 0 }, at };
-    await ledger.record({ ...base, jobId: 'a', userKey: 'u1', outcome: 'completed', cost: { llmUsd: 0.1, videoUsd: 0.2, totalUsd: 0.3 } });
+    await ledger.record({
+      ...base,
+      jobId: 'a',
+      userKey: 'u1',
+      outcome: 'completed',
+      cost: { llmUsd: 0.1, videoUsd: 0.2, totalUsd: 0.3 },
+    });
     await ledger.record({ ...base, jobId: 'b', userKey: 'u2', outcome: 'failed', code: 'VIDEO_FAILED' });
     await ledger.record({ ...base, jobId: 'c', userKey: 'u2', outcome: 'failed', code: 'VIDEO_FAILED' });
     await ledger.record({ ...base, jobId: 'd', userKey: 'u2', outcome: 'cancelled', code: 'CANCELLED' });
     // Another day is another bucket.
-    await ledger.record({ ...base, jobId: 'e', userKey: 'u1', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 }, at: at + 86_400_000 });
+    await ledger.record({
+      ...base,
+      jobId: 'e',
+      userKey: 'u1',
+      outcome: 'completed',
+      cost: { llmUsd: 0, videoUsd: 1, totalUsd: 1 },
+      at: at + 86_400_000,
+    });
 
     const h = await ledger.day(day);
-    expect(h).toMatchObject({ jobs: '4', completed: '1', failed: '2', cancelled: '1', 'code:VIDEO_FAILED': '2', 'code:CANCELLED': '1' });
+    expect(h).toMatchObject({
+      jobs: '4',
+      completed: '1',
+      failed: '2',
+      cancelled: '1',
+      'code:VIDEO_FAILED': '2',
+      'code:CANCELLED': '1',
+    });
     expect(await ledger.spent(day, 'u1')).toEqual({ totalUsd: 0.3, userUsd: 0.3 });
     expect(await ledger.spent(day, 'u2')).toEqual({ totalUsd: 0.3, userUsd: 0 });
     expect(await ledger.spent('2025-06-02', 'u1')).toEqual({ totalUsd: 1, userUsd: 1 });
@@ -162,7 +186,13 @@ describe('CostLedger', () => {
     const k = ledger.keys;
     await redis.hset(k.reservations, 'j1', JSON.stringify({ usd: 1.55, user: 'u1' }));
     await redis.zadd(k.reservationExpiry, Date.now() + 60_000, 'j1');
-    await ledger.record({ jobId: 'j1', userKey: 'u1', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 0.5, totalUsd: 0.5 } });
+    await ledger.record({
+      jobId: 'j1',
+      userKey: 'u1',
+      workspace: 'cli',
+      outcome: 'completed',
+      cost: { llmUsd: 0, videoUsd: 0.5, totalUsd: 0.5 },
+    });
     expect(await redis.hexists(k.reservations, 'j1')).toBe(0);
     expect(await redis.zscore(k.reservationExpiry, 'j1')).toBeNull();
   });

@@ -9,7 +9,10 @@ describe('LogEventTap', () => {
     const written: string[] = [];
     const seen: [string, unknown][] = [];
     tap.subscribe((event, line) => seen.push([event, line()?.jobId]));
-    const logger = createLogger({ level: 'info', secrets: ['super-secret-value'] }, tap.destination({ write: (s: string) => void written.push(s) }));
+    const logger = createLogger(
+      { level: 'info', secrets: ['super-secret-value'] },
+      tap.destination({ write: (s: string) => void written.push(s) }),
+    );
     logger.info({ event: 'llm_request', jobId: 'j1', nested: { event: 'not_this_one' } }, 'asking');
     logger.info('a line without an event');
     logger.warn({ event: 'llm_error', jobId: 'j2', err: 'key super-secret-value refused' });

@@ -67,7 +67,13 @@ describe('/metrics after end-to-end jobs', () => {
         return { test: adapter };
       },
     });
-    workerOps = createOps(h.services, { role: 'worker', instance: 'worker-test', logTap: h.logTap, pushEveryMs: 100, defaultMetrics: false });
+    workerOps = createOps(h.services, {
+      role: 'worker',
+      instance: 'worker-test',
+      logTap: h.logTap,
+      pushEveryMs: 100,
+      defaultMetrics: false,
+    });
     workerOps.start();
     h.startWorker(workerOps.workerOptions());
 
@@ -90,15 +96,12 @@ describe('/metrics after end-to-end jobs', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       return res.text();
     };
-    const text = await waitFor(
-      async () => {
-        const t = await scrape();
-        const done = sample(t, 'doc2video_jobs_total', { outcome: 'completed', process: 'worker-test' });
-        const failed = sample(t, 'doc2video_jobs_total', { outcome: 'failed', process: 'worker-test' });
-        return done === 1 && failed === 1 ? t : undefined;
-      },
-      'the worker counts to reach /metrics',
-    );
+    const text = await waitFor(async () => {
+      const t = await scrape();
+      const done = sample(t, 'doc2video_jobs_total', { outcome: 'completed', process: 'worker-test' });
+      const failed = sample(t, 'doc2video_jobs_total', { outcome: 'failed', process: 'worker-test' });
+      return done === 1 && failed === 1 ? t : undefined;
+    }, 'the worker counts to reach /metrics');
 
     const w = { process: 'worker-test' };
     const web = { process: 'web-test' };

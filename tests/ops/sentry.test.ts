@@ -19,7 +19,11 @@ describe('scrubSentryEvent', () => {
     const event = {
       message: `failed with ${OPENROUTER_KEY}`,
       exception: { values: [{ value: `GET https://api.telegram.org/bot${BOT_TOKEN}/getFile` }] },
-      request: { headers: { Authorization: 'Bearer x', 'x-slack-signature': 'v0=abc', accept: '*/*' }, cookies: { a: 'b' }, data: 'body' },
+      request: {
+        headers: { Authorization: 'Bearer x', 'x-slack-signature': 'v0=abc', accept: '*/*' },
+        cookies: { a: 'b' },
+        data: 'body',
+      },
       user: { id: '1', ip_address: '10.0.0.1' },
       breadcrumbs: [{ message: `retry ${OPENROUTER_KEY}` }],
     };
@@ -75,7 +79,15 @@ describe('initSentry', () => {
     const tap = new LogEventTap();
     reporter.attachLogTap(tap);
     const line = (o: Record<string, unknown>) => `${JSON.stringify({ level: 'error', proc: 'worker', ...o })}\n`;
-    tap.write(line({ event: 'job_failed', jobId: 'abc123', code: 'INTERNAL', step: 'render', err: `socket hang up calling ${OPENROUTER_KEY}` }));
+    tap.write(
+      line({
+        event: 'job_failed',
+        jobId: 'abc123',
+        code: 'INTERNAL',
+        step: 'render',
+        err: `socket hang up calling ${OPENROUTER_KEY}`,
+      }),
+    );
     tap.write(line({ event: 'job_failed', jobId: 'def456', code: 'PDF_SCANNED', err: 'a user problem, not ours' }));
     tap.write(line({ event: 'worker_error', err: `redis said no to bot${BOT_TOKEN}` }));
     tap.write(line({ event: 'llm_request' }));

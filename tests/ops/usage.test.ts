@@ -18,7 +18,13 @@ describe('usageReport', () => {
     const prefix = `t${randomBytes(5).toString('hex')}`;
     const ledger = new CostLedger(redis, prefix);
     const at = Date.UTC(2025, 6, 4, 9);
-    const rec = (jobId: string, userKey: string, outcome: 'completed' | 'failed' | 'cancelled', totalUsd: number, code?: 'VIDEO_FAILED' | 'PDF_SCANNED' | 'CANCELLED') =>
+    const rec = (
+      jobId: string,
+      userKey: string,
+      outcome: 'completed' | 'failed' | 'cancelled',
+      totalUsd: number,
+      code?: 'VIDEO_FAILED' | 'PDF_SCANNED' | 'CANCELLED',
+    ) =>
       ledger.record({
         jobId,
         userKey,
@@ -37,7 +43,14 @@ describe('usageReport', () => {
     await rec('g', '444', 'cancelled', 0, 'CANCELLED');
     await ledger.countRefusal('budget_user', at);
     // Another day does not show.
-    await ledger.record({ jobId: 'z', userKey: '111', workspace: 'cli', outcome: 'completed', cost: { llmUsd: 0, videoUsd: 9, totalUsd: 9 }, at: at + 86_400_000 });
+    await ledger.record({
+      jobId: 'z',
+      userKey: '111',
+      workspace: 'cli',
+      outcome: 'completed',
+      cost: { llmUsd: 0, videoUsd: 9, totalUsd: 9 },
+      at: at + 86_400_000,
+    });
     const config = loadConfig({ DAILY_BUDGET_USD: '10', USER_DAILY_BUDGET_USD: '3' });
     await new BudgetGuard(redis, prefix, {
       dailyUsd: 10,

@@ -107,7 +107,15 @@ describe('pipeline through the queue', () => {
     expect(h.logs.events('did_webhook').some((e) => e.woke === true)).toBe(true);
     const job = await h.services.queue.getJob(jobId);
     expect(job?.data.checkpoint.polls).toBeLessThanOrEqual(2);
-    for (const event of ['job_created', 'pdf_extracted', 'llm_success', 'did_video_ready', 'video_composed', 'delivered', 'job_completed']) {
+    for (const event of [
+      'job_created',
+      'pdf_extracted',
+      'llm_success',
+      'did_video_ready',
+      'video_composed',
+      'delivered',
+      'job_completed',
+    ]) {
       expect(h.logs.events(event).length, event).toBeGreaterThan(0);
     }
     // The scenes went to D-ID as SSML with a pause between them.
@@ -269,8 +277,14 @@ describe('runPipeline on a finished checkpoint', () => {
         render: { provider: 'd-id', videoId: 'v', createdAt: now, deadline: now + 1000 },
         wait: { resultUrl: 'https://example.invalid/v.mp4', polls: 1, durationSeconds: 24 },
         compose: {
-          path: '/nonexistent/explainer.mp4', bytes: 10, durationSeconds: 24, layout: 'slides', captions: true,
-          vttPath: '/nonexistent/c.vtt', sceneStarts: [0], timing: 'renderer',
+          path: '/nonexistent/explainer.mp4',
+          bytes: 10,
+          durationSeconds: 24,
+          layout: 'slides',
+          captions: true,
+          vttPath: '/nonexistent/c.vtt',
+          sceneStarts: [0],
+          timing: 'renderer',
         },
         deliver: { deliveredAt: now, bytes: 10, as: 'file' },
       },

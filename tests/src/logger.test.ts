@@ -5,7 +5,10 @@ describe('logger', () => {
   it('removes configured secrets and bot tokens from messages, fields and errors', () => {
     const { logger, logs } = captureLogs('info', ['sk-or-abcdef123456']);
     const token = '123456789:AAHfake_token_with_enough_length_1234567';
-    logger.info({ event: 'x', url: `https://api.telegram.org/bot${token}/getMe`, authorization: 'Bearer zzz' }, `key sk-or-abcdef123456`);
+    logger.info(
+      { event: 'x', url: `https://api.telegram.org/bot${token}/getMe`, authorization: 'Bearer zzz' },
+      `key sk-or-abcdef123456`,
+    );
     logger.error({ event: 'y', err: new Error(`failed with sk-or-abcdef123456 and xoxb-1234567890-abcdef`) }, 'boom');
     const text = logs.text();
     expect(text).not.toContain('sk-or-abcdef123456');

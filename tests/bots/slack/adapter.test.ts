@@ -10,7 +10,13 @@ import { inject } from 'vitest';
 import { FakeSlack } from '../../fakes/slack.js';
 import { captureLogs, waitFor } from '../../helpers/harness.js';
 import { corpusPath } from '../../helpers/corpus.js';
-import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, smallPdf, startSlackTestbed, type SlackTestbed } from '../../helpers/slack-testbed.js';
+import {
+  SLACK_BOT_TOKEN,
+  SLACK_SIGNING_SECRET,
+  smallPdf,
+  startSlackTestbed,
+  type SlackTestbed,
+} from '../../helpers/slack-testbed.js';
 import { createSlackAdapter, SLACK_MAX_UPLOAD_BYTES } from '../../../bots/slack/adapter.js';
 import { createSlackWebClient } from '../../../bots/slack/api.js';
 import { tokenHostAllowed } from '../../../bots/slack/files.js';
@@ -22,7 +28,11 @@ import { jobIdFor } from '../../../src/queue/video-queue.js';
 import type { FileRef, VideoJobData } from '../../../pipeline/job.js';
 
 /** A host that is not Slack's, recording whatever reaches it. */
-async function foreignHost(): Promise<{ url: string; hits: Array<{ path: string; authorization?: string }>; close(): Promise<void> }> {
+async function foreignHost(): Promise<{
+  url: string;
+  hits: Array<{ path: string; authorization?: string }>;
+  close(): Promise<void>;
+}> {
   const hits: Array<{ path: string; authorization?: string }> = [];
   const server: Server = createServer((req, res) => {
     hits.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
@@ -137,7 +147,13 @@ describe('Slack adapter', () => {
   it('never sends the token to a host that is not Slack’s', async () => {
     const evil = await foreignHost();
     try {
-      const ref: FileRef = { kind: 'slack', fileId: 'F0EVIL', url: `${evil.url}/files-pri/T1-F0EVIL/a.pdf`, size: 100, name: 'a.pdf' };
+      const ref: FileRef = {
+        kind: 'slack',
+        fileId: 'F0EVIL',
+        url: `${evil.url}/files-pri/T1-F0EVIL/a.pdf`,
+        size: 100,
+        name: 'a.pdf',
+      };
       const err = await adapter.openFile(context(ref, slack.im(user)), 10 * 1024 * 1024).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(JobError);
       expect((err as JobError).code).toBe('INTERNAL');
@@ -184,7 +200,9 @@ describe('Slack adapter', () => {
     expect(slack.callsOf('files.info').at(-1)?.params.file).toBe(f.id);
 
     const big = slack.addFile({ name: 'd.pdf', bytes: smallPdf(), user, size: 99 * 1024 * 1024 });
-    const err = await adapter.openFile(context({ kind: 'slack', fileId: big.id }, slack.im(user)), 1024 * 1024).catch((e: unknown) => e);
+    const err = await adapter
+      .openFile(context({ kind: 'slack', fileId: big.id }, slack.im(user)), 1024 * 1024)
+      .catch((e: unknown) => e);
     expect((err as JobError).code).toBe('PDF_TOO_LARGE');
   });
 
@@ -237,7 +255,13 @@ describe('Slack adapter', () => {
     const dm = slack.im(user);
     const m = slack.userMessage(dm, user, '');
     const ctx = context({ kind: 'slack', fileId: 'F0V' }, dm, m.ts);
-    const video = { path: corpusPath('py-pdf/minimal-document.pdf'), bytes: 10, fileName: 'talk.mp4', title: 'Talk', durationSeconds: 75 };
+    const video = {
+      path: corpusPath('py-pdf/minimal-document.pdf'),
+      bytes: 10,
+      fileName: 'talk.mp4',
+      title: 'Talk',
+      durationSeconds: 75,
+    };
     expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     expect(await adapter.deliverVideo(ctx, video)).toEqual({ as: 'file' });
     const ups = slack.completedUploads().filter((u) => u.thread_ts === m.ts);

@@ -22,7 +22,10 @@ function formValues(slack: FakeSlack, file: FakeFile | undefined, style: string,
     pdf: { file: { type: 'file_input', files: file ? [slack.fileObject(file)] : [] } },
     avatar: { style: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: style }, value: style } } },
     language: {
-      lang: { type: 'static_select', selected_option: language ? { text: { type: 'plain_text', text: language }, value: language } : null },
+      lang: {
+        type: 'static_select',
+        selected_option: language ? { text: { type: 'plain_text', text: language }, value: language } : null,
+      },
     },
   };
 }
@@ -105,8 +108,12 @@ describe('Slack /doc2video form', () => {
     const f = t.slack.addFile({ name: 'crazyones.pdf', bytes: smallPdf(), user });
     const form = {
       ...formValues(t.slack, f, 'professional'),
-      layout: { layout: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'p' }, value: 'presenter' } } },
-      captions: { captions: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'off' }, value: 'off' } } },
+      layout: {
+        layout: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'p' }, value: 'presenter' } },
+      },
+      captions: {
+        captions: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'off' }, value: 'off' } },
+      },
     };
     await t.slack.submitView(t.url, user, opened, form);
     const jobId = jobIdFor(`slack:${t.slack.teamId}:${f.id}`);

@@ -40,7 +40,11 @@ describe('Slack front door in Socket Mode', () => {
     expect(t.slack.calls.filter((c) => c.method !== 'apps.connections.open' && c.authorization?.includes('xapp-'))).toEqual([]);
     expect(t.slack.socketConnections).toMatchObject([{ open: true }]);
     // Nothing listens at /slack/events: the HTTP server does not know the path.
-    const res = await request(`${t.h.baseUrl}${SLACK_EVENTS_PATH}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await request(`${t.h.baseUrl}${SLACK_EVENTS_PATH}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     await res.body.dump();
     expect(res.statusCode).toBe(404);
   });
@@ -125,7 +129,12 @@ describe('Slack front door in Socket Mode when the job cannot be stored', () => 
 
   beforeAll(async () => {
     // A short ack timeout: the fake redelivers an unacknowledged envelope after 300 ms.
-    t = await startSlackTestbed({ redisUrl: inject('redisUrl'), socketMode: { ackTimeoutMs: 300 }, worker: false, guards: [guard] });
+    t = await startSlackTestbed({
+      redisUrl: inject('redisUrl'),
+      socketMode: { ackTimeoutMs: 300 },
+      worker: false,
+      guards: [guard],
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -140,7 +149,10 @@ describe('Slack front door in Socket Mode when the job cannot be stored', () => 
 
     const first = t.slack.pushEvent(event, { eventId: 'Ev0BROKEN01' });
     // The fake sends the event again, unasked, only if the first envelope goes unacknowledged.
-    const retry = await waitFor(async () => t.slack.deliveriesOf('Ev0BROKEN01').find((e) => e.retry_attempt === 1), 'a redelivery');
+    const retry = await waitFor(
+      async () => t.slack.deliveriesOf('Ev0BROKEN01').find((e) => e.retry_attempt === 1),
+      'a redelivery',
+    );
     expect(retry.retry_reason).toBe('timeout');
     expect(retry.envelope_id).not.toBe(first.envelope_id);
     await t.slack.acked(retry.envelope_id);

@@ -93,7 +93,10 @@ describe('Slack /doc2video usage for admins', () => {
 
   it('takes a day as YYYY-MM-DD, and explains the form when the day is not one', async () => {
     const old = String((await command(ADMIN, 'usage 2020-01-01')).text);
-    expect(old.split('\n').slice(0, 2)).toEqual(['Usage for 2020-01-01 (UTC)', 'Jobs: 0 finished — 0 completed, 0 failed, 0 cancelled']);
+    expect(old.split('\n').slice(0, 2)).toEqual([
+      'Usage for 2020-01-01 (UTC)',
+      'Jobs: 0 finished — 0 completed, 0 failed, 0 cancelled',
+    ]);
     expect(old).not.toContain(ALICE);
     expect((await command(ADMIN, `USAGE ${report.day}`)).text).toBe(formatUsage(report, 'en'));
     expect((await command(ADMIN, 'usage 2025-13-01')).text).toBe(usageHintText('en', '/doc2video usage'));

@@ -17,7 +17,7 @@ const guard: AdmissionGuard = async (req) => {
   const left = broken.get(req.requester.userKey) ?? 0;
   if (left > 0) {
     broken.set(req.requester.userKey, left - 1);
-    throw new Error('READONLY You can\'t write against a read only replica.');
+    throw new Error("READONLY You can't write against a read only replica.");
   }
 };
 
@@ -79,23 +79,33 @@ describe.each(['webhook', 'polling'] as const)('Telegram intake refusals (%s)', 
     expect(rig.fake.callsOf('getFile')).toHaveLength(getFiles);
   });
 
-  it.runIf(mode === 'polling')('long polling retries a failed enqueue until the job is stored, and never asks to send it again', async () => {
-    const user = newUser();
-    const userKey = `tg:${user.u.id}`;
-    const failedBefore = rig.h.logs.events('telegram_enqueue_failed').length;
-    broken.set(userKey, 3);
-    expect(await pdfFrom(user)).toMatch(/^📄 Got it!/);
-    expect(broken.get(userKey)).toBe(0);
-    expect(rig.h.logs.events('telegram_enqueue_failed').length - failedBefore).toBe(3);
-    expect(await rig.h.services.records.listForUser(userKey)).toHaveLength(1);
-    // The only answer is the acceptance: no INTERNAL / "send it again".
-    expect(rig.fake.textsTo(user.chat.id)).toHaveLength(1);
-    expect(rig.fake.textsTo(user.chat.id).join('\n')).not.toContain('INTERNAL');
-  });
+  it.runIf(mode === 'polling')(
+    'long polling retries a failed enqueue until the job is stored, and never asks to send it again',
+    async () => {
+      const user = newUser();
+      const userKey = `tg:${user.u.id}`;
+      const failedBefore = rig.h.logs.events('telegram_enqueue_failed').length;
+      broken.set(userKey, 3);
+      expect(await pdfFrom(user)).toMatch(/^📄 Got it!/);
+      expect(broken.get(userKey)).toBe(0);
+      expect(rig.h.logs.events('telegram_enqueue_failed').length - failedBefore).toBe(3);
+      expect(await rig.h.services.records.listForUser(userKey)).toHaveLength(1);
+      // The only answer is the acceptance: no INTERNAL / "send it again".
+      expect(rig.fake.textsTo(user.chat.id)).toHaveLength(1);
+      expect(rig.fake.textsTo(user.chat.id).join('\n')).not.toContain('INTERNAL');
+    },
+  );
 
   it('sets the command menu in English and Arabic', () => {
     const calls = rig.fake.callsOf('setMyCommands');
     expect(calls.map((c) => c.params.language_code ?? 'default').sort()).toEqual(['ar', 'default']);
-    expect((calls[0]!.params.commands as { command: string }[]).map((c) => c.command)).toEqual(['help', 'status', 'cancel', 'avatar', 'style', 'video']);
+    expect((calls[0]!.params.commands as { command: string }[]).map((c) => c.command)).toEqual([
+      'help',
+      'status',
+      'cancel',
+      'avatar',
+      'style',
+      'video',
+    ]);
   });
 });

@@ -31,7 +31,13 @@ describe('Telegram with the offline providers', () => {
     const { fake, h } = rig;
     const u = fake.user(4001);
     const chat = fake.privateChat(u);
-    const update = fake.documentUpdate({ from: u, chat, bytes: await corpus('crazyones-pdfa.pdf'), fileName: 'crazyones.pdf', mimeType: 'application/pdf' });
+    const update = fake.documentUpdate({
+      from: u,
+      chat,
+      bytes: await corpus('crazyones-pdfa.pdf'),
+      fileName: 'crazyones.pdf',
+      mimeType: 'application/pdf',
+    });
     expect((await fake.send(update))?.status).toBe(200);
     const [job] = await h.services.records.listForUser(`tg:${u.id}`);
     const rec = await waitFor(
@@ -49,7 +55,15 @@ describe('Telegram with the offline providers', () => {
 
     const file = path.join(dir, 'got.mp4');
     await writeFile(file, videos[0]!.videoBytes!);
-    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration', '-of', 'json', file]);
+    const { stdout } = await promisify(execFile)('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type,codec_name:format=duration',
+      '-of',
+      'json',
+      file,
+    ]);
     const probe = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[]; format: { duration: string } };
     expect(probe.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
     const seconds = Number(probe.format.duration);

@@ -50,7 +50,13 @@ describe('Telegram long polling', () => {
   it('a PDF: acknowledgement, one progress message, exactly one MP4 as a reply; the update is confirmed', async () => {
     const { fake } = rig;
     const { u, chat } = newUser();
-    const update = fake.documentUpdate({ from: u, chat, bytes: await corpus('crazyones-pdfa.pdf'), fileName: 'c.pdf', mimeType: 'application/pdf' });
+    const update = fake.documentUpdate({
+      from: u,
+      chat,
+      bytes: await corpus('crazyones-pdfa.pdf'),
+      fileName: 'c.pdf',
+      mimeType: 'application/pdf',
+    });
     const pdfId = (update.message as { message_id: number }).message_id;
     await fake.send(update);
 

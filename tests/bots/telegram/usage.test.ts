@@ -31,7 +31,13 @@ beforeAll(async () => {
   const { fake, h } = rig;
   const u = fake.user(WORKER_USER);
   const chat = fake.privateChat(u);
-  const update = fake.documentUpdate({ from: u, chat, bytes: await corpus('crazyones-pdfa.pdf'), fileName: 'c.pdf', mimeType: 'application/pdf' });
+  const update = fake.documentUpdate({
+    from: u,
+    chat,
+    bytes: await corpus('crazyones-pdfa.pdf'),
+    fileName: 'c.pdf',
+    mimeType: 'application/pdf',
+  });
   expect((await fake.send(update))?.status).toBe(200);
   const [job] = await h.services.records.listForUser(`tg:${u.id}`);
   await waitFor(async () => (await h.services.records.get(job!.jobId))?.state === 'completed', 'the job to complete');
@@ -94,7 +100,10 @@ describe('Telegram /usage for admins', () => {
   it('takes a day as YYYY-MM-DD, and explains the form when the day is not one', async () => {
     const { u } = privateUser(ADMIN);
     const [old] = await say(u, '/usage 2020-01-01');
-    expect(old!.split('\n').slice(0, 2)).toEqual(['Usage for 2020-01-01 (UTC)', 'Jobs: 0 finished — 0 completed, 0 failed, 0 cancelled']);
+    expect(old!.split('\n').slice(0, 2)).toEqual([
+      'Usage for 2020-01-01 (UTC)',
+      'Jobs: 0 finished — 0 completed, 0 failed, 0 cancelled',
+    ]);
     expect(old).not.toContain(`tg:${WORKER_USER}`);
     expect(await say(u, '/usage 2025-02-30')).toEqual([usageHintText('en', '/usage')]);
     expect(await say(u, '/usage yesterday')).toEqual([usageHintText('en', '/usage')]);
@@ -103,7 +112,11 @@ describe('Telegram /usage for admins', () => {
 
 describe('Telegram /usage for everyone else', () => {
   it('a non-admin gets exactly what an unknown command gets, never the report', async () => {
-    for (const [id, lang] of [[WORKER_USER, 'en'], [++nextUser, 'en'], [++nextUser, 'ar']] as const) {
+    for (const [id, lang] of [
+      [WORKER_USER, 'en'],
+      [++nextUser, 'en'],
+      [++nextUser, 'ar'],
+    ] as const) {
       const { u } = privateUser(id, lang);
       const unknown = await say(u, '/frobnicate');
       expect(unknown).toEqual([sendPdfHintText(lang, 'private')]);
@@ -121,7 +134,9 @@ describe('Telegram /usage for everyone else', () => {
     for (const id of [ADMIN, ++nextUser]) {
       const u = rig.fake.user(id);
       expect((await rig.fake.send(rig.fake.textUpdate({ from: u, chat: group, text: '/usage' })))?.status).toBe(200);
-      expect((await rig.fake.send(rig.fake.textUpdate({ from: u, chat: group, text: `/usage@${rig.fake.botInfo.username}` })))?.status).toBe(200);
+      expect(
+        (await rig.fake.send(rig.fake.textUpdate({ from: u, chat: group, text: `/usage@${rig.fake.botInfo.username}` })))?.status,
+      ).toBe(200);
     }
     expect(rig.fake.botMessages(group.id)).toEqual([]);
   });

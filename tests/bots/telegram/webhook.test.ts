@@ -77,13 +77,10 @@ describe('Telegram webhook: a PDF in a private chat', () => {
 
     const rec = await finished(jobId);
     expect(rec.state).toBe('completed');
-    const progress = await fake.waitUntil(
-      () => {
-        const p = progressMessageOf(chat.id);
-        return p?.text === doneText('en') ? p : undefined;
-      },
-      'the progress message to say done',
-    );
+    const progress = await fake.waitUntil(() => {
+      const p = progressMessageOf(chat.id);
+      return p?.text === doneText('en') ? p : undefined;
+    }, 'the progress message to say done');
 
     // One progress message, edited in place; never the same text twice in a row.
     const progressMessages = fake.botMessages(chat.id).filter((m) => m.history[0]?.text.startsWith('▰'));
@@ -194,7 +191,10 @@ describe('Telegram webhook: bad input is answered with its code', () => {
     const jobId = /([a-z0-9]{10})/.exec(texts[0]!)![1]!;
     expect(texts[0]).toBe(acceptedText('ar', jobId, 1));
     expect((await finished(jobId)).code).toBe('TEXT_TOO_SHORT');
-    await fake.waitUntil(() => fake.textsTo(chat.id).includes(`❌ ${describeError('TEXT_TOO_SHORT', 'ar')}`), 'Arabic failure reply');
+    await fake.waitUntil(
+      () => fake.textsTo(chat.id).includes(`❌ ${describeError('TEXT_TOO_SHORT', 'ar')}`),
+      'Arabic failure reply',
+    );
     // The progress message speaks Arabic too.
     expect(progressMessageOf(chat.id)?.history[0]?.text).toBe('▰▱▱▱▱▱▱ جارٍ تنزيل الملف…');
   });
@@ -242,13 +242,10 @@ describe('Telegram webhook: commands', () => {
       const jobId = jobIdIn(fake.textsTo(chat.id))!;
       // Parked while the (held) render is pending (no worker holds it), its progress on "rendering".
       await waitFor(async () => (await h.services.queue.getJob(jobId))?.isDelayed(), 'the job to wait for its render');
-      const progress = await fake.waitUntil(
-        () => {
-          const p = fake.botMessages(chat.id).find((m) => m.replyTo === first.messageId && m.history[0]?.text.startsWith('▰'));
-          return p?.text === '▰▰▰▰▰▱▱ Rendering the video…' ? p : undefined;
-        },
-        'the progress message to show the render',
-      );
+      const progress = await fake.waitUntil(() => {
+        const p = fake.botMessages(chat.id).find((m) => m.replyTo === first.messageId && m.history[0]?.text.startsWith('▰'));
+        return p?.text === '▰▰▰▰▰▱▱ Rendering the video…' ? p : undefined;
+      }, 'the progress message to show the render');
 
       await fake.send(fake.textUpdate({ from: other.u, chat: other.chat, text: `/cancel ${jobId}` }));
       expect(fake.textsTo(other.chat.id)).toEqual([cancelText('en', 'not-found', jobId)]);
@@ -423,7 +420,14 @@ describe('Telegram webhook: groups', () => {
     const v = newUser();
     const pdf = await corpus('crazyones-pdfa.pdf');
     const doc = (caption?: string) =>
-      fake.documentUpdate({ from: u, chat: group, bytes: pdf, fileName: 'g.pdf', mimeType: 'application/pdf', ...(caption ? { caption } : {}) });
+      fake.documentUpdate({
+        from: u,
+        chat: group,
+        bytes: pdf,
+        fileName: 'g.pdf',
+        mimeType: 'application/pdf',
+        ...(caption ? { caption } : {}),
+      });
 
     await fake.send(doc());
     await fake.send(doc('look at this'));
@@ -462,7 +466,11 @@ describe('Telegram webhook: groups', () => {
     expect(dup?.text).toBe(duplicateText('en', vJob!.jobId));
 
     // Each job ends with its video in the group, as a reply to its PDF.
-    for (const [a, pdfId] of [[ack, idOf(addressed)], [ack2, idOf(mention)], [ack3, plainId]] as const) {
+    for (const [a, pdfId] of [
+      [ack, idOf(addressed)],
+      [ack2, idOf(mention)],
+      [ack3, plainId],
+    ] as const) {
       expect((await finished(JOB_ID.exec(a!.text!)![1]!)).state).toBe('completed');
       await fake.waitUntil(() => fake.videosTo(group.id).some((m) => m.replyTo === pdfId), 'the group video');
     }

@@ -9,18 +9,14 @@ type Line = Record<string, unknown>;
 
 function capture() {
   const raw: string[] = [];
-  const logger = createLogger(
-    { level: 'debug' },
-    { write: (s: string) => void raw.push(s) },
-  );
+  const logger = createLogger({ level: 'debug' }, { write: (s: string) => void raw.push(s) });
   return { logger, raw, lines: () => raw.map((s) => JSON.parse(s) as Line) };
 }
 
 const AVATARS = { professional: 'v2_public_Amber@0zSz8kflCN', friendly: 'v2_public_alex@qcvo4gupoy' };
 const EXPRESSIVE_AVATARS = { professional: 'public_amber_casual@avt_PfMblk', friendly: 'public_lucas_casual@avt_lu1Mzk' };
 
-const SCRIPT =
-  'Welcome. This short video explains the main points of the document in plain words, one by one.';
+const SCRIPT = 'Welcome. This short video explains the main points of the document in plain words, one by one.';
 
 const request = (over: Partial<RenderRequest> = {}): RenderRequest => ({
   script: SCRIPT,
@@ -109,10 +105,7 @@ describe('D-ID renderer: create', () => {
   });
 
   it('POSTs /expressives with avatar_id (not presenter_id) and the webhook when given', async () => {
-    const { fake, renderer, ctx } = await setup(
-      { mode: 'manual' },
-      { api: 'expressives', avatars: EXPRESSIVE_AVATARS },
-    );
+    const { fake, renderer, ctx } = await setup({ mode: 'manual' }, { api: 'expressives', avatars: EXPRESSIVE_AVATARS });
     const { id } = await renderer.create(
       request({ avatarStyle: 'friendly', voiceId: 'ar-SA-HamedNeural', webhookUrl: 'https://d2v.example/did/webhook/j/t' }),
       ctx('job-exp'),
@@ -351,7 +344,10 @@ describe('D-ID renderer: status', () => {
     if (done.state !== 'done') return;
     expect(done.resultUrl.startsWith(`${fake.resultsUrl}/results/${id}.mp4?`)).toBe(true);
     expect(done.durationSeconds).toBe(fake.videos.get(id)!.durationSeconds);
-    const events = log.lines().filter((l) => l.jobId === 'job-life').map((l) => l.event);
+    const events = log
+      .lines()
+      .filter((l) => l.jobId === 'job-life')
+      .map((l) => l.event);
     expect(events.filter((e) => e === 'did_poll')).toHaveLength(3);
     expect(events).toContain('did_video_ready');
   });

@@ -26,7 +26,9 @@ describe('provider HTTP plumbing', () => {
     expect(isRetryableNetworkError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe(true);
     expect(isRetryableNetworkError(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' }))).toBe(false);
     expect(isRetryableNetworkError(new Error('no code'))).toBe(false);
-    expect(networkProblem(Object.assign(new Error('https://api.example/?key=s3cr3t failed'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(networkProblem(Object.assign(new Error('https://api.example/?key=s3cr3t failed'), { code: 'ECONNRESET' }))).toBe(
+      'ECONNRESET',
+    );
   });
 
   it('parses bodies through a schema, answering undefined for what does not fit', () => {

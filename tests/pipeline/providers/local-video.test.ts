@@ -25,7 +25,15 @@ const AR_SCRIPT =
 const RENDER_TIMEOUT = 120_000;
 
 interface Probe {
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string; r_frame_rate?: string; tags?: Record<string, string> }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    pix_fmt?: string;
+    r_frame_rate?: string;
+    tags?: Record<string, string>;
+  }[];
   format: { duration: string; format_name: string; tags?: Record<string, string> };
 }
 
@@ -73,7 +81,8 @@ function captureLogger() {
   const events: Record<string, unknown>[] = [];
   const dest = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -252,25 +261,33 @@ describe('local renderer: Arabic', () => {
 });
 
 describe('local renderer: other languages and inputs', () => {
-  it('falls back to the en voice for a language espeak-ng does not know', async () => {
-    const renderer = createLocalRenderer({ workDir });
-    const { id } = await renderer.create(
-      request({ script: 'This is a short test of the fallback voice.', language: 'xx', title: '' }),
-      ctx('job-xx'),
-    );
-    const p = await ffprobe(join(workDir, `${id}.mp4`));
-    expect(p.format.tags?.comment).toContain('voice=en;');
-  }, RENDER_TIMEOUT);
+  it(
+    'falls back to the en voice for a language espeak-ng does not know',
+    async () => {
+      const renderer = createLocalRenderer({ workDir });
+      const { id } = await renderer.create(
+        request({ script: 'This is a short test of the fallback voice.', language: 'xx', title: '' }),
+        ctx('job-xx'),
+      );
+      const p = await ffprobe(join(workDir, `${id}.mp4`));
+      expect(p.format.tags?.comment).toContain('voice=en;');
+    },
+    RENDER_TIMEOUT,
+  );
 
-  it('renders 1280x720 when asked', async () => {
-    const renderer = createLocalRenderer({ workDir, resolution: '1280x720' });
-    const { id } = await renderer.create(
-      request({ script: "Colons: commas, quotes ' \" and 100% {braces} [brackets] \\ back slash.", title: 'Escapes: 50%' }),
-      ctx('job-720'),
-    );
-    const p = await ffprobe(join(workDir, `${id}.mp4`));
-    expect(p.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 1280, height: 720 });
-  }, RENDER_TIMEOUT);
+  it(
+    'renders 1280x720 when asked',
+    async () => {
+      const renderer = createLocalRenderer({ workDir, resolution: '1280x720' });
+      const { id } = await renderer.create(
+        request({ script: 'Colons: commas, quotes \' " and 100% {braces} [brackets] \\ back slash.', title: 'Escapes: 50%' }),
+        ctx('job-720'),
+      );
+      const p = await ffprobe(join(workDir, `${id}.mp4`));
+      expect(p.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 1280, height: 720 });
+    },
+    RENDER_TIMEOUT,
+  );
 
   it('refuses a script without words', async () => {
     const renderer = createLocalRenderer({ workDir });
@@ -315,16 +332,20 @@ describe('local renderer: missing tools and bad ids', () => {
     await expect(renderer.download('https://example.com/v.mp4', ctx('x'))).rejects.toThrow(/file:\/\//);
   });
 
-  it('download() of a render that was deleted asks for a status re-read', async () => {
-    const renderer = createLocalRenderer({ workDir });
-    const { id } = await renderer.create(request({ script: 'A short clip that will be deleted.', title: '' }), ctx('job-del'));
-    const st = await renderer.status(id, ctx('job-del'));
-    if (st.state !== 'done') throw new Error('not done');
-    await unlink(fileURLToPath(st.resultUrl));
-    await expect(renderer.download(st.resultUrl, ctx('job-del'))).rejects.toBeInstanceOf(ResultUrlExpiredError);
-    expect((await renderer.status(id, ctx('job-del'))).state).toBe('error');
-    expect(await renderer.findExisting(ctx('job-del'))).toBeUndefined();
-  }, RENDER_TIMEOUT);
+  it(
+    'download() of a render that was deleted asks for a status re-read',
+    async () => {
+      const renderer = createLocalRenderer({ workDir });
+      const { id } = await renderer.create(request({ script: 'A short clip that will be deleted.', title: '' }), ctx('job-del'));
+      const st = await renderer.status(id, ctx('job-del'));
+      if (st.state !== 'done') throw new Error('not done');
+      await unlink(fileURLToPath(st.resultUrl));
+      await expect(renderer.download(st.resultUrl, ctx('job-del'))).rejects.toBeInstanceOf(ResultUrlExpiredError);
+      expect((await renderer.status(id, ctx('job-del'))).state).toBe('error');
+      expect(await renderer.findExisting(ctx('job-del'))).toBeUndefined();
+    },
+    RENDER_TIMEOUT,
+  );
 });
 
 describe('the drawn presenter', () => {
@@ -334,7 +355,10 @@ describe('the drawn presenter', () => {
 
   beforeAll(async () => {
     const renderer = createLocalRenderer({ workDir });
-    const { id } = await renderer.create(request({ script: SCENES.join('\n\n'), scenes: SCENES, title: 'Landscapes' }), ctx('job-face'));
+    const { id } = await renderer.create(
+      request({ script: SCENES.join('\n\n'), scenes: SCENES, title: 'Landscapes' }),
+      ctx('job-face'),
+    );
     file = join(workDir, `${id}.mp4`);
     meta = JSON.parse(await readFile(join(workDir, `${id}.json`), 'utf8')) as LocalRenderMeta;
   }, RENDER_TIMEOUT);
@@ -367,7 +391,9 @@ describe('the drawn presenter', () => {
     const silent = await readFile(await frameAt(file, silentAt, join(root, 'silent.png'), { region: mouth }));
     // The loudest frame of a sentence is the one the mouth opens widest on.
     const pcmFrames = [loudAt - 0.2, loudAt - 0.1, loudAt, loudAt + 0.1, loudAt + 0.2];
-    const louds = await Promise.all(pcmFrames.map((t, i) => frameAt(file, t, join(root, `loud-${i}.png`), { region: mouth }).then((f) => readFile(f))));
+    const louds = await Promise.all(
+      pcmFrames.map((t, i) => frameAt(file, t, join(root, `loud-${i}.png`), { region: mouth }).then((f) => readFile(f))),
+    );
     expect(louds.some((l) => !l.equals(silent))).toBe(true);
     // And the whole frame at the silent moment still shows the presenter (not a blank).
     await frameAt(file, silentAt, join(root, 'presenter.png'));
@@ -405,7 +431,10 @@ describe('the drawn presenter', () => {
   });
 
   it('plans speech as scenes of sentences', () => {
-    expect(speechPlan({ script: 'A b c. D e f.', scenes: ['A b c.', ' ', 'D e f. G h.'] }, 'en')).toEqual([['A b c.'], ['D e f.', 'G h.']]);
+    expect(speechPlan({ script: 'A b c. D e f.', scenes: ['A b c.', ' ', 'D e f. G h.'] }, 'en')).toEqual([
+      ['A b c.'],
+      ['D e f.', 'G h.'],
+    ]);
     expect(speechPlan({ script: 'One two. Three four.' }, 'en')).toEqual([['One two.', 'Three four.']]);
   });
 });

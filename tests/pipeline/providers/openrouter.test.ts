@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { JobError } from '../../../src/errors.js';
-import { createOpenRouterWriter, draftFromContent, parseRetryAfter, type OpenRouterWriter } from '../../../pipeline/providers/openrouter.js';
+import {
+  createOpenRouterWriter,
+  draftFromContent,
+  parseRetryAfter,
+  type OpenRouterWriter,
+} from '../../../pipeline/providers/openrouter.js';
 import type { CallContext, ScriptRequest } from '../../../pipeline/ports.js';
 import { countWords } from '../../../pipeline/script/limits.js';
 import { startFakeOpenRouter, type FakeOpenRouter } from '../../fakes/openrouter.js';
@@ -95,7 +100,17 @@ describe('OpenRouter writer', () => {
   });
 
   it('asks for Modern Standard Arabic and says why a previous draft was refused', async () => {
-    await writer.write({ ...request, language: 'ar', minWords: 40, maxWords: 320, targetWords: 180, feedback: 'too long: 520 words, at most 320 allowed' }, ctx);
+    await writer.write(
+      {
+        ...request,
+        language: 'ar',
+        minWords: 40,
+        maxWords: 320,
+        targetWords: 180,
+        feedback: 'too long: 520 words, at most 320 allowed',
+      },
+      ctx,
+    );
     const prompt = fake.requests[0]!.body.messages.map((m: { content: string }) => m.content).join('\n');
     expect(prompt).toContain('Arabic, written in Modern Standard Arabic');
     expect(prompt).toContain('previous draft was refused: too long: 520 words');
@@ -124,7 +139,11 @@ describe('OpenRouter writer', () => {
     expect(err.code).toBe('LLM_UNAVAILABLE');
     expect(err.retryable).toBe(true);
     expect(fake.requests).toHaveLength(3);
-    expect(events().filter((e) => e.event === 'llm_error').map((e) => e.attempt)).toEqual([1, 2, 3]);
+    expect(
+      events()
+        .filter((e) => e.event === 'llm_error')
+        .map((e) => e.attempt),
+    ).toEqual([1, 2, 3]);
   });
 
   it('402 -> LLM_NO_CREDITS after exactly one request', async () => {
@@ -140,7 +159,11 @@ describe('OpenRouter writer', () => {
     const draft = await writer.write(request, ctx);
     expect(draft.text.length).toBeGreaterThan(0);
     expect(fake.requests.map((r) => r.answeredWith)).toEqual(['errorBody', 'topLevelError', 'ok:inRange']);
-    expect(events().filter((e) => e.event === 'llm_error').map((e) => [e.status, e.code])).toEqual([
+    expect(
+      events()
+        .filter((e) => e.event === 'llm_error')
+        .map((e) => [e.status, e.code]),
+    ).toEqual([
       [200, 502],
       [200, 502],
     ]);
@@ -150,7 +173,11 @@ describe('OpenRouter writer', () => {
     fake.script({ kind: 'empty' }, { kind: 'malformed' });
     await writer.write(request, ctx);
     expect(fake.requests).toHaveLength(3);
-    expect(events().filter((e) => e.event === 'llm_error').map((e) => e.code)).toEqual(['EMPTY', 'MALFORMED']);
+    expect(
+      events()
+        .filter((e) => e.event === 'llm_error')
+        .map((e) => e.code),
+    ).toEqual(['EMPTY', 'MALFORMED']);
   });
 
   it('a request that hangs past the timeout is retried', async () => {

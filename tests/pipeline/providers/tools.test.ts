@@ -27,7 +27,9 @@ describe('checkTools', () => {
   });
 
   it('words the message with the apt-get command', () => {
-    expect(missingToolMessage('ffmpeg', TOOL_PACKAGES.ffmpeg)).toBe('ffmpeg not found: install it with `apt-get install -y ffmpeg`');
+    expect(missingToolMessage('ffmpeg', TOOL_PACKAGES.ffmpeg)).toBe(
+      'ffmpeg not found: install it with `apt-get install -y ffmpeg`',
+    );
     const e = new MissingToolError('espeak-ng', 'espeak-ng');
     expect(e.message).toBe('espeak-ng not found: install it with `apt-get install -y espeak-ng`');
     expect(e.debianPackage).toBe('espeak-ng');

@@ -52,9 +52,7 @@ describe('verifyWebhookToken', () => {
 describe('webhookUrl', () => {
   it('builds /did/webhook/<jobId>/<token> under the public URL', () => {
     const tok = webhookToken('job-42', SECRET);
-    expect(webhookUrl('https://d2v.example.com', 'job-42', SECRET)).toBe(
-      `https://d2v.example.com/did/webhook/job-42/${tok}`,
-    );
+    expect(webhookUrl('https://d2v.example.com', 'job-42', SECRET)).toBe(`https://d2v.example.com/did/webhook/job-42/${tok}`);
   });
 
   it('drops trailing slashes and encodes odd job ids', () => {

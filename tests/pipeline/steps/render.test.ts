@@ -15,7 +15,14 @@ afterEach(async () => {
 
 const ready: Checkpoint = {
   extract: { pages: 1, chars: 900, language: 'ar', title: 'عنوان', text: 'نص' },
-  script: { text: 'مرحبا بكم في هذا العرض القصير عن المستند', language: 'ar', words: 8, estimatedSeconds: 4, provider: 'local', cached: false },
+  script: {
+    text: 'مرحبا بكم في هذا العرض القصير عن المستند',
+    language: 'ar',
+    words: 8,
+    estimatedSeconds: 4,
+    provider: 'local',
+    cached: false,
+  },
 };
 
 async function setup() {

@@ -38,7 +38,10 @@ function chunked(data: Buffer, size: number): Readable {
 }
 
 async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<JobError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(JobError);
   expect((err as JobError).code).toBe(code);
   return err as JobError;

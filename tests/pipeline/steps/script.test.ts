@@ -58,8 +58,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-const promptOf = (i: number) =>
-  (fake.requests[i]!.body.messages as Array<{ content: string }>).map((m) => m.content).join('\n');
+const promptOf = (i: number) => (fake.requests[i]!.body.messages as Array<{ content: string }>).map((m) => m.content).join('\n');
 
 describe('scriptStep', () => {
   it('writes a script in range and reports words, seconds, model and cost', async () => {
@@ -145,7 +144,7 @@ describe('scriptStep', () => {
       ],
     };
 
-    it('keeps the writer\'s scenes; the script text is the scenes joined', async () => {
+    it("keeps the writer's scenes; the script text is the scenes joined", async () => {
       const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
       expect(r.scenes!.length).toBeGreaterThan(1);
       expect(r.text).toBe(r.scenes!.map((s) => s.text).join('\n\n'));
@@ -161,7 +160,10 @@ describe('scriptStep', () => {
     });
 
     it('drops pages the document does not have', async () => {
-      fake.script({ kind: 'ok', text: JSON.stringify({ scenes: [{ text: `${'Solar panels are useful. '.repeat(16)}`, pages: [0, 2, 9, 2] }] }) });
+      fake.script({
+        kind: 'ok',
+        text: JSON.stringify({ scenes: [{ text: `${'Solar panels are useful. '.repeat(16)}`, pages: [0, 2, 9, 2] }] }),
+      });
       const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer, cache, ctx });
       expect(r.scenes).toEqual([{ text: r.text, pages: [2] }]);
     });
@@ -173,8 +175,11 @@ describe('scriptStep', () => {
       expect(second.scenes).toEqual(first.scenes);
     });
 
-    it('the local writer keeps each sentence\'s page; opening on page 1, closing on none', async () => {
-      const r = await scriptStep({ extract: paged, pdfSha256: sha, options: {} }, { writer: createLocalScriptWriter(), cache, ctx });
+    it("the local writer keeps each sentence's page; opening on page 1, closing on none", async () => {
+      const r = await scriptStep(
+        { extract: paged, pdfSha256: sha, options: {} },
+        { writer: createLocalScriptWriter(), cache, ctx },
+      );
       const scenes = r.scenes!;
       expect(scenes[0]!.pages).toEqual([1]);
       expect(scenes[scenes.length - 1]!.pages).toEqual([]);

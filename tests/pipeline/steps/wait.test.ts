@@ -24,7 +24,14 @@ async function rendered(program?: Parameters<FakeDid['program']>[0]) {
     jobData({
       checkpoint: {
         extract: { pages: 1, chars: 500, language: 'en', title: 'T', text: 'x' },
-        script: { text: 'Hello and welcome to this short video.', language: 'en', words: 7, estimatedSeconds: 3, provider: 'local', cached: false },
+        script: {
+          text: 'Hello and welcome to this short video.',
+          language: 'en',
+          words: 7,
+          estimatedSeconds: 3,
+          provider: 'local',
+          cached: false,
+        },
       },
     }),
   );

@@ -43,9 +43,7 @@ describe('doc2video check', () => {
     for (const [file, want] of Object.entries(expected.files)) {
       const got = await checkPdf(path.join(CORPUS, file), config);
       const good =
-        got.ok === want.ok &&
-        (want.ok || want.codes!.includes(got.code!)) &&
-        (!want.language || got.language === want.language);
+        got.ok === want.ok && (want.ok || want.codes!.includes(got.code!)) && (!want.language || got.language === want.language);
       if (!good) wrong.push(`${file}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
     }
     expect(wrong).toEqual([]);

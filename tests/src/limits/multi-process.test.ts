@@ -62,11 +62,13 @@ describe('limits across 3 worker processes', () => {
     for (let u = 0; u < USERS; u++) {
       for (let n = 0; n < BURST; n++) {
         submissions.push(
-          h.services.submitter.submit({
-            dedupeKey: `load:${u}:${n}`,
-            requester: { platform: 'test', userKey: `test:u${u}`, userId: `u${u}`, chatId: `c${u}` },
-            file: { kind: 'path', path: EXAMPLE },
-          }).then((r) => ({ user: u, r })),
+          h.services.submitter
+            .submit({
+              dedupeKey: `load:${u}:${n}`,
+              requester: { platform: 'test', userKey: `test:u${u}`, userId: `u${u}`, chatId: `c${u}` },
+              file: { kind: 'path', path: EXAMPLE },
+            })
+            .then((r) => ({ user: u, r })),
         );
       }
     }
@@ -106,8 +108,14 @@ describe('limits across 3 worker processes', () => {
     for (const [user, ids] of accepted) {
       for (const id of ids) {
         const ev = await eventsOf(id);
-        expect(ev.filter((e) => e.type === 'fail'), id).toEqual([]);
-        expect(ev.filter((e) => e.type === 'video'), id).toHaveLength(1);
+        expect(
+          ev.filter((e) => e.type === 'fail'),
+          id,
+        ).toEqual([]);
+        expect(
+          ev.filter((e) => e.type === 'video'),
+          id,
+        ).toHaveLength(1);
         const start = ev.find((e) => e.type === 'progress' && e.step === 'script' && e.phase === 'running')!;
         const end = ev.find((e) => e.type === 'video')!;
         pids.add(end.pid);
@@ -117,7 +125,8 @@ describe('limits across 3 worker processes', () => {
     expect(pids.size).toBeGreaterThan(1);
     // Jobs beyond a user's 2 were told they wait behind the user's running videos.
     let toldWaiting = 0;
-    for (const id of allJobs) if ((await eventsOf(id)).some((e) => e.type === 'progress' && e.phase === 'waiting-slot')) toldWaiting++;
+    for (const id of allJobs)
+      if ((await eventsOf(id)).some((e) => e.type === 'progress' && e.phase === 'waiting-slot')) toldWaiting++;
     expect(toldWaiting).toBeGreaterThan(0);
     expect(did.creates).toHaveLength(USERS * 5);
 

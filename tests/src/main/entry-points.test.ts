@@ -21,12 +21,16 @@ function run(entry: string, env: Record<string, string>) {
 }
 
 describe('entry points', () => {
-  it.each(['src/main/web.ts', 'src/main/worker.ts'])('%s refuses to start without REDIS_URL', async (entry) => {
-    const r = await run(entry, {});
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('REDIS_URL must be set');
-  }, 60_000);
+  it.each(['src/main/web.ts', 'src/main/worker.ts'])(
+    '%s refuses to start without REDIS_URL',
+    async (entry) => {
+      const r = await run(entry, {});
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('REDIS_URL must be set');
+    },
+    60_000,
+  );
 
   it('stops at start on a malformed value, naming it, never printing a secret', async () => {
     const secret = 'sk-or-v1-0123456789abcdef';

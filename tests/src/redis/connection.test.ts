@@ -20,7 +20,17 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 async function startRedis(flags: string[]): Promise<{ port: number; child: ChildProcess; dir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'd2v-redis-'));
   const port = await freePort();
-  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...flags.map((f) => f.replace('{port}', String(port)))];
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    ...flags.map((f) => f.replace('{port}', String(port))),
+  ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   return { port, child, dir };
 }
@@ -50,18 +60,55 @@ describe('Redis over TLS (rediss://)', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'd2v-tls-'));
     const ossl = (...a: string[]) => execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
     // A CA of our own, and a server certificate for 127.0.0.1 signed by it.
-    ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=doc2video test CA');
+    ossl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=doc2video test CA',
+    );
     ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
     execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1\\n" > ext.cnf'], { cwd: dir });
-    ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf');
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
     server = await startRedis([
-      '--port', '0',
-      '--tls-port', '{port}',
-      '--tls-cert-file', path.join(dir, 'server.crt'),
-      '--tls-key-file', path.join(dir, 'server.key'),
-      '--tls-ca-cert-file', path.join(dir, 'ca.crt'),
-      '--tls-auth-clients', 'no',
-      '--maxmemory-policy', 'noeviction',
+      '--port',
+      '0',
+      '--tls-port',
+      '{port}',
+      '--tls-cert-file',
+      path.join(dir, 'server.crt'),
+      '--tls-key-file',
+      path.join(dir, 'server.key'),
+      '--tls-ca-cert-file',
+      path.join(dir, 'ca.crt'),
+      '--tls-auth-clients',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
     ]);
     const url = `rediss://127.0.0.1:${server.port}`;
     await untilPing(() => createWorkerConnection({ url, tls: { caFile: path.join(dir, 'ca.crt'), verify: true } }));
@@ -80,7 +127,10 @@ describe('Redis over TLS (rediss://)', () => {
     await expect(assertRedisFit(conn)).resolves.toMatchObject({ policy: 'noeviction' });
     const queue = new Queue('tls-check', { connection: conn, prefix: 'tls' });
     const done = new Promise<unknown>((resolve) => {
-      const worker = new Worker('tls-check', async (job) => job.data.n * 2, { connection: createWorkerConnection(to), prefix: 'tls' });
+      const worker = new Worker('tls-check', async (job) => job.data.n * 2, {
+        connection: createWorkerConnection(to),
+        prefix: 'tls',
+      });
       worker.on('completed', (_job, result) => void worker.close().then(() => resolve(result)));
     });
     await queue.add('x', { n: 21 });
@@ -128,17 +178,27 @@ describe('a Redis that evicts keys', () => {
     expect((err as Error).message).toContain('noeviction');
   });
 
-  it.each(['src/main/worker.ts', 'src/main/web.ts'])('%s refuses to start on it with one line', async (entry) => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: '/tmp', REDIS_URL: `redis://127.0.0.1:${server.port}`, PORT: String(port), LOG_LEVEL: 'silent' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toContain('maxmemory-policy is allkeys-lru');
-  }, 60_000);
+  it.each(['src/main/worker.ts', 'src/main/web.ts'])(
+    '%s refuses to start on it with one line',
+    async (entry) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: '/tmp',
+          REDIS_URL: `redis://127.0.0.1:${server.port}`,
+          PORT: String(port),
+          LOG_LEVEL: 'silent',
+        },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toContain('maxmemory-policy is allkeys-lru');
+    },
+    60_000,
+  );
 });

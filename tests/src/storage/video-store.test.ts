@@ -39,7 +39,13 @@ beforeAll(async () => {
   await writeFile(sample, sampleBytes);
 
   s3Dir = await mkdtemp(path.join(tmpdir(), 'd2v-s3rver-'));
-  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir, configureBuckets: [{ name: 'videos', configs: [] }] });
+  s3 = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: s3Dir,
+    configureBuckets: [{ name: 'videos', configs: [] }],
+  });
   const addr = (await s3.run()) as { port: number };
   stores.local = createLocalStore(path.join(work, 'local'));
   stores.s3 = createS3Store({
@@ -84,13 +90,22 @@ describe.each(['local', 's3'])('%s store', (kind) => {
   });
 
   it('stops a stream past its limit and keeps nothing of it', async () => {
-    const big = Readable.from((function* () {
-      for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 1);
-    })());
-    await expect(store().putStream(uploadKey(`${job}big`), big, 'application/pdf', 1024 * 1024)).rejects.toBeInstanceOf(ObjectTooLargeError);
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 1);
+      })(),
+    );
+    await expect(store().putStream(uploadKey(`${job}big`), big, 'application/pdf', 1024 * 1024)).rejects.toBeInstanceOf(
+      ObjectTooLargeError,
+    );
     expect(await store().size(uploadKey(`${job}big`))).toBeUndefined();
 
-    const ok = await store().putStream(uploadKey(`${job}ok`), Readable.from([Buffer.from('%PDF-1.4 small')]), 'application/pdf', 1024);
+    const ok = await store().putStream(
+      uploadKey(`${job}ok`),
+      Readable.from([Buffer.from('%PDF-1.4 small')]),
+      'application/pdf',
+      1024,
+    );
     expect(ok.bytes).toBe(14);
     expect(await text((await store().open(uploadKey(`${job}ok`)))!.stream)).toBe('%PDF-1.4 small');
   });
