@@ -63,13 +63,13 @@ export interface PdfRequest {
 /** Every answer intake can give: submit's, and `refused` for what intake itself turns away. */
 export type IntakeOutcome = SubmitOutcome | { status: 'refused'; error: JobError };
 
-export function looksLikePdf(f: FileFacts): boolean {
+function looksLikePdf(f: FileFacts): boolean {
   // Any of these saying PDF is enough here; the %PDF- header check after download has the last word.
   return f.fileType === 'pdf' || f.mimeType?.toLowerCase() === 'application/pdf' || /\.pdf$/i.test(f.name ?? '');
 }
 
 /** The title a job is listed under in /status, from the file's title or name. */
-export function titleOf(f: Pick<FileFacts, 'name' | 'title'>): string | undefined {
+function titleOf(f: Pick<FileFacts, 'name' | 'title'>): string | undefined {
   const t = stripFormatChars(f.title || f.name || '')
     .replace(/\.pdf$/i, '')
     .trim();
@@ -77,7 +77,7 @@ export function titleOf(f: Pick<FileFacts, 'name' | 'title'>): string | undefine
 }
 
 /** The checks that need no download: a PDF, within the size limit. */
-export function precheck(f: FileFacts, maxBytes: number): JobError | undefined {
+function precheck(f: FileFacts, maxBytes: number): JobError | undefined {
   if (!looksLikePdf(f)) return new JobError('NOT_A_PDF', `${f.fileType ?? f.mimeType ?? 'unknown'} file`);
   if (f.size !== undefined && f.size > maxBytes) {
     return new JobError('PDF_TOO_LARGE', `${f.size} bytes`, { vars: { limit: formatBytes(maxBytes) } });

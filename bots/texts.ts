@@ -56,7 +56,7 @@ const STEP_LABEL: Record<Locale, Record<StepName, string>> = {
   },
 };
 
-export function progressBar(index: number, total: number): string {
+function progressBar(index: number, total: number): string {
   const filled = Math.max(0, Math.min(total, index));
   return '▰'.repeat(filled) + '▱'.repeat(total - filled);
 }

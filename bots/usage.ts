@@ -19,7 +19,7 @@ export interface UsageSource {
  * The command's argument: empty for today (UTC), or a calendar day "YYYY-MM-DD".
  * undefined when it is neither (e.g. "2025-02-30", "yesterday").
  */
-export function parseUsageDay(arg: string): { day?: string } | undefined {
+function parseUsageDay(arg: string): { day?: string } | undefined {
   const s = arg.trim();
   if (s === '') return {};
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return undefined;

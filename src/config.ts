@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** Variables whose values must never be printed, even in a validation error. */
-export const SECRET_KEYS = [
+const SECRET_KEYS = [
   'OPENROUTER_API_KEY',
   'DID_API_KEY',
   'DID_WEBHOOK_SECRET',
@@ -138,7 +138,7 @@ const trustProxy = z
     return list;
   });
 /** The service-wide daily spending cap when DAILY_BUDGET_USD is not set (USD). */
-export const DEFAULT_DAILY_BUDGET_USD = 50;
+const DEFAULT_DAILY_BUDGET_USD = 50;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

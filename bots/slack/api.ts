@@ -20,7 +20,7 @@ export const SLACK_RETRY_POLICY = {
 } as const;
 
 /** Per request; Slack answers in well under a second, uploads of a few MB in seconds. */
-export const SLACK_REQUEST_TIMEOUT_MS = 60_000;
+const SLACK_REQUEST_TIMEOUT_MS = 60_000;
 
 export function slackClientOptions(config: Config, logger: Logger, overrides: Partial<WebClientOptions> = {}): WebClientOptions {
   return {
@@ -69,7 +69,7 @@ export function slackErrorCode(err: unknown): string | undefined {
  * Answers meaning the conversation is gone for good: the channel was archived or deleted, the app
  * was removed from it or from the workspace, or its token revoked. Nothing more can be said there.
  */
-export const GONE_ERRORS: readonly string[] = [
+const GONE_ERRORS: readonly string[] = [
   'is_archived',
   'channel_not_found',
   'not_in_channel',

@@ -13,11 +13,11 @@ import { BLOCK_PDF, MODAL_CALLBACK_ID, buildModal, parseMetadata, parseSubmissio
 import { escapeSlackMarkup, modalWord, slackUserText } from './texts.js';
 
 /** The shared help, with Slack's way of giving commands. */
-export function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
+function slackHelpText(locale: Locale, deps: SlackFrontDeps): string {
   return helpText(locale, deps.limits, 'slack');
 }
 
-export async function answerCommand(
+async function answerCommand(
   deps: SlackFrontDeps,
   who: { teamId: string; userId: string },
   text: string,

@@ -40,13 +40,13 @@ const fileShareSchema = z
 
 export type FileShareEvent = z.infer<typeof fileShareSchema>;
 
-export function parseFileShare(event: unknown): FileShareEvent | undefined {
+function parseFileShare(event: unknown): FileShareEvent | undefined {
   const r = fileShareSchema.safeParse(event);
   return r.success ? r.data : undefined;
 }
 
 /** In a DM with the app always; elsewhere only when the message mentions the app. */
-export function addressedToApp(e: FileShareEvent, botUserId: string | undefined): boolean {
+function addressedToApp(e: FileShareEvent, botUserId: string | undefined): boolean {
   if (e.channel_type === 'im') return true;
   return botUserId !== undefined && (e.text ?? '').includes(`<@${botUserId}>`);
 }

@@ -231,7 +231,7 @@ export function slackAdapterFor(services: CoreServices, client?: WebClient): Cha
   });
 }
 
-export function slackFrontDepsFrom(
+function slackFrontDepsFrom(
   services: CoreServices,
   parts: { adapter: ChatAdapter; client: WebClient; locales: SlackLocales; background: Background },
 ): SlackFrontDeps {

@@ -35,7 +35,7 @@ export interface SlackOrigin {
   locale?: string;
 }
 
-export function requesterOf(o: SlackOrigin): Requester {
+function requesterOf(o: SlackOrigin): Requester {
   return {
     platform: 'slack',
     userKey: userKeyOf(o.teamId, o.userId),

@@ -12,35 +12,18 @@ import type { SlackFile } from './files.js';
 
 export const MODAL_CALLBACK_ID = 'doc2video_submit';
 export const BLOCK_PDF = 'pdf';
-export const ACTION_PDF = 'file';
-export const BLOCK_AVATAR = 'avatar';
-export const ACTION_AVATAR = 'style';
-export const BLOCK_LAYOUT = 'layout';
-export const ACTION_LAYOUT = 'layout';
-export const BLOCK_CAPTIONS = 'captions';
-export const ACTION_CAPTIONS = 'captions';
-export const BLOCK_LANGUAGE = 'language';
-export const ACTION_LANGUAGE = 'lang';
+const ACTION_PDF = 'file';
+const BLOCK_AVATAR = 'avatar';
+const ACTION_AVATAR = 'style';
+const BLOCK_LAYOUT = 'layout';
+const ACTION_LAYOUT = 'layout';
+const BLOCK_CAPTIONS = 'captions';
+const ACTION_CAPTIONS = 'captions';
+const BLOCK_LANGUAGE = 'language';
+const ACTION_LANGUAGE = 'lang';
 
 /** Languages offered in the form (the script writer and the voices cover these). */
-export const MODAL_LANGUAGES = [
-  'en',
-  'ar',
-  'de',
-  'fr',
-  'es',
-  'it',
-  'pt',
-  'nl',
-  'ru',
-  'tr',
-  'fa',
-  'he',
-  'hi',
-  'zh',
-  'ja',
-  'ko',
-] as const;
+const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
 
 export interface ModalMetadata {
   channel: string;

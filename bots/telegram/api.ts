@@ -66,14 +66,6 @@ export function isNotModifiedError(err: unknown): boolean {
   return err instanceof GrammyError && err.error_code === 400 && /message is not modified/i.test(err.description);
 }
 
-export function isMessageGoneError(err: unknown): boolean {
-  return (
-    err instanceof GrammyError &&
-    err.error_code === 400 &&
-    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
-  );
-}
-
 /** A short description of a Bot API failure for logs: never the URL (it holds the token). */
 export function describeTelegramError(err: unknown): string {
   if (err instanceof GrammyError) return `${err.method}: ${err.error_code} ${err.description}`;

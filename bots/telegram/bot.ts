@@ -72,6 +72,6 @@ function oncePerUpdate(deps: TelegramFrontDeps): MiddlewareFn<Context> {
 }
 
 /** Remember handled update_ids, so a redelivered update is answered 200 without any effect. */
-export function updateSeenKey(prefix: string, updateId: number): string {
+function updateSeenKey(prefix: string, updateId: number): string {
   return redisKeys(prefix).telegram.updateSeen(updateId);
 }

@@ -15,11 +15,7 @@ import { commonDoorDeps, prefixOf } from '../../src/app/door-deps.js';
 
 export { prefixOf };
 
-export function telegramFrontDepsFrom(
-  services: CoreServices,
-  mode: 'webhook' | 'polling',
-  stopping?: AbortSignal,
-): TelegramFrontDeps {
+function telegramFrontDepsFrom(services: CoreServices, mode: 'webhook' | 'polling', stopping?: AbortSignal): TelegramFrontDeps {
   const { config } = services;
   return {
     ...commonDoorDeps(services, 'telegram'),
@@ -33,7 +29,7 @@ export function telegramFrontDepsFrom(
 }
 
 /** The Telegram user ids in ADMIN_IDS ("123456789" or "tg:123456789"); Slack ids are skipped. */
-export function telegramAdminIds(adminIds: readonly string[]): number[] {
+function telegramAdminIds(adminIds: readonly string[]): number[] {
   const ids = new Set<number>();
   for (const raw of adminIds) {
     const m = /^(?:tg:)?(\d{1,15})$/.exec(raw.trim());

@@ -32,7 +32,7 @@ export const userKeyOf = (userId: number) => `tg:${userId}`;
 export const dedupeKeyOf = (chatId: number, messageId: number) => `tg:${chatId}:${messageId}`;
 
 /** Does this group message's caption address us (/video, /video@us, @us)? */
-export function captionAddressesBot(msg: Message, me: { id: number; username: string }): boolean {
+function captionAddressesBot(msg: Message, me: { id: number; username: string }): boolean {
   const caption = msg.caption ?? '';
   const uname = me.username.toLowerCase();
   return (msg.caption_entities ?? []).some((e) => {
@@ -48,11 +48,7 @@ export function captionAddressesBot(msg: Message, me: { id: number; username: st
  * Turn a PDF message into a job. `pdfMessage` carries the document (the user's own message, or
  * the one a /video command replies to); the job answers as a reply to it.
  */
-export async function intakePdf(
-  ctx: Context,
-  deps: TelegramFrontDeps,
-  pdfMessage: Message & { document: Document },
-): Promise<void> {
+async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessage: Message & { document: Document }): Promise<void> {
   const from = ctx.from;
   const chat = ctx.chat;
   if (!from || !chat) return;

@@ -17,7 +17,7 @@ import { describeTelegramError, isBlockedError, isNotModifiedError } from './api
 import { replyParams } from './replies.js';
 import { redisKeys } from '../../src/redis/keys.js';
 
-export const EDIT_INTERVAL_MS = 3_000;
+const EDIT_INTERVAL_MS = 3_000;
 /** How long a final edit (done / failed) waits for the chat's window before giving up on it. */
 const FINAL_WAIT_MS = 4 * EDIT_INTERVAL_MS;
 const STATE_TTL_SECONDS = 2 * 86_400;

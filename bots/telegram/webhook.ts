@@ -14,7 +14,7 @@ export const WEBHOOK_PATH = '/telegram/webhook';
 /** Updates are small; anything bigger is not from Telegram. */
 export const MAX_UPDATE_BYTES = 1024 * 1024;
 
-export function telegramWebhookRoutes(bot: Bot, opts: { secret: string; logger: Logger }): FastifyPluginAsync {
+function telegramWebhookRoutes(bot: Bot, opts: { secret: string; logger: Logger }): FastifyPluginAsync {
   const handle = webhookCallback(bot, 'fastify', {
     secretToken: opts.secret,
     // Below Telegram's own patience; past it, answer 500 and let Telegram redeliver (deduped).

@@ -8,7 +8,7 @@ import { bearerToken, sameSecret } from '../../src/http/secrets.js';
 import { loginClientKey } from '../../src/ops/admin-dashboard.js';
 import { browserOwner, keyOwner } from './jobs.js';
 
-export const OWNER_COOKIE = 'd2v_owner';
+const OWNER_COOKIE = 'd2v_owner';
 export const OWNER_HEADER = 'x-owner-token';
 
 export type Caller =

@@ -16,11 +16,11 @@ const DAY_SECONDS = 86_400;
 const prefixOf = (services: CoreServices) => services.queue.opts.prefix ?? services.config.redisPrefix;
 
 /** WEB_UPLOADS, or the process's default: `web` takes keys only, `npm run dev` (role all) anyone. */
-export function webUploadsMode(services: Pick<CoreServices, 'config'>, role: 'web' | 'all'): WebUploads {
+function webUploadsMode(services: Pick<CoreServices, 'config'>, role: 'web' | 'all'): WebUploads {
   return services.config.web.uploads ?? (role === 'all' ? 'public' : 'keys');
 }
 
-export function webJobsFor(services: CoreServices): WebJobs {
+function webJobsFor(services: CoreServices): WebJobs {
   return new WebJobs(services.redis, prefixOf(services), services.config.storage.retentionDays * DAY_SECONDS + 3600);
 }
 
@@ -45,7 +45,7 @@ export function webApiDepsFrom(services: CoreServices, uploads: 'keys' | 'public
 }
 
 /** A page at GET / until the upload page exists: where the API and its description are. */
-export const placeholderPage: FastifyPluginAsync = async (app) => {
+const placeholderPage: FastifyPluginAsync = async (app) => {
   app.get('/', async (_request, reply) =>
     reply
       .header('content-type', 'text/html; charset=utf-8')

@@ -19,7 +19,7 @@ import { DEFAULT_MAX_CHARS, classifyPdf } from './verdict.js';
 import { DEFAULT_MAX_MEMORY_MB, sharedParserPool, type ParserPool } from './parser-pool.js';
 
 export { DEFAULT_MAX_MEMORY_MB, workerEntry } from './parser-pool.js';
-export const DEFAULT_TIMEOUT_MS = 25_000;
+const DEFAULT_TIMEOUT_MS = 25_000;
 /**
  * Text is taken from the first 300 pages only: enough for a 2-minute presenter script, and it
  * bounds the parse time of a 10,000-page file. `pages` in the result is still the full count.

@@ -3,12 +3,12 @@
 import { francAll } from 'franc';
 
 /** franc only sees this much (it cuts at 2048 itself; more costs time and adds nothing). */
-export const LANGUAGE_SAMPLE_CHARS = 5_000;
+const LANGUAGE_SAMPLE_CHARS = 5_000;
 /**
  * Below this many characters franc's trigram statistics are noise (it tells English from Scots
  * or Arabic from Jawi Malay by a hair); a script-based guess is more honest.
  */
-export const FRANC_MIN_LENGTH = 150;
+const FRANC_MIN_LENGTH = 150;
 
 // --- language --------------------------------------------------------------------------------
 
@@ -17,7 +17,7 @@ export const FRANC_MIN_LENGTH = 150;
  * languages we can name keeps it from answering "sco" (Scots) for short English or "zlm" (Jawi
  * Malay) for Arabic. Order matters: earlier entries win near-ties (see LANGUAGE_NEAR_TIE).
  */
-export const ISO639_3_TO_1: Readonly<Record<string, string>> = {
+const ISO639_3_TO_1: Readonly<Record<string, string>> = {
   eng: 'en',
   arb: 'ar',
   deu: 'de',
@@ -163,7 +163,7 @@ export function guessLanguageFromScript(text: string): string {
  * differ by 0.06 or more. A tie goes to the language listed first in ISO639_3_TO_1 (the more
  * widely used one).
  */
-export const LANGUAGE_NEAR_TIE = 0.03;
+const LANGUAGE_NEAR_TIE = 0.03;
 
 /** ISO 639-1 language of `text`: franc on the first 5000 characters, script guess for short text. */
 export function detectLanguage(text: string): string {

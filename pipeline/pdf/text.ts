@@ -30,7 +30,7 @@ const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
  * (so a "ﬁ" ligature is two characters and Arabic presentation forms become letters), then
  * stripped again because NFKC can produce spaces (U+00A8 -> " \u0308").
  */
-export function realChars(text: string): string {
+function realChars(text: string): string {
   const stripped = text.replace(INVISIBLE, '').replace(PAGE_SEPARATOR_STRIPPED, '');
   return stripped.normalize('NFKC').replace(INVISIBLE, '');
 }
@@ -71,7 +71,7 @@ const NUMBER_TOKEN = /^[-+(]?[$€£¥]?\d[\d.,:/%–-]*[)%]?$/u;
 // Punctuation that wraps a word without being part of it ("(see", "end.", «word»).
 const WRAPPING = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 /** A number counts as word-like when a word is at most this many tokens away. */
-export const NUMBER_WORD_WINDOW = 4;
+const NUMBER_WORD_WINDOW = 4;
 
 export interface WordStats {
   /** Whitespace-separated tokens. */

@@ -2,7 +2,7 @@
 // line with a letter, else the file name. Pure, no I/O.
 import { capText } from './text.js';
 
-export const TITLE_MAX_CHARS = 80;
+const TITLE_MAX_CHARS = 80;
 
 const APP_PREFIX = /^(?:Microsoft\s+(?:Office\s+)?(?:Word|PowerPoint|Excel)|Microsoft Word|PowerPoint)\s*[-–—:]\s*/i;
 const FILE_EXTENSION =
@@ -32,7 +32,7 @@ const PLACEHOLDER_TITLES = new Set([
   'بدون عنوان',
 ]);
 
-export function truncateTitle(s: string, max = TITLE_MAX_CHARS): string {
+function truncateTitle(s: string, max = TITLE_MAX_CHARS): string {
   if (s.length <= max) return s;
   const cut = capText(s, max - 1);
   const space = cut.lastIndexOf(' ');

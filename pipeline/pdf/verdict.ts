@@ -11,12 +11,12 @@ import { cleanInfoTitle, firstLineTitle } from './title.js';
 /** Fewer real characters than this: TEXT_TOO_SHORT. */
 export const MIN_REAL_CHARS = 50;
 /** Fewer letters/digits (any script) than this share of real characters: TEXT_GIBBERISH. */
-export const MIN_LETTER_RATIO = 0.3;
+const MIN_LETTER_RATIO = 0.3;
 /**
  * Fewer word-like tokens than this share of all tokens: TEXT_GIBBERISH (digit-and-symbol soup).
  * Half: a page of a financial table still has its row labels and headings among the numbers.
  */
-export const MIN_WORD_RATIO = 0.5;
+const MIN_WORD_RATIO = 0.5;
 /**
  * A page with an image and fewer real characters than this counts as an image page ("almost no
  * text"): a scan often carries a stamp, a page number or a one-line watermark such as
@@ -24,11 +24,11 @@ export const MIN_WORD_RATIO = 0.5;
  */
 export const IMAGE_PAGE_MAX_CHARS = 100;
 /** At least this share of image pages, and sparse text overall (below), makes a scan... */
-export const SCANNED_PAGE_RATIO = 0.5;
+const SCANNED_PAGE_RATIO = 0.5;
 /** ...sparse meaning fewer real characters per page on average than this (a text page has ~2000). */
-export const SCANNED_MAX_AVG_CHARS = 200;
+const SCANNED_MAX_AVG_CHARS = 200;
 /** This share of image pages is a scan whatever the other pages hold (a typed cover on a scan). */
-export const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
+const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
 export const DEFAULT_MAX_CHARS = 50_000;
 
 /** What the parser saw on one page. */

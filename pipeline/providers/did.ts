@@ -38,13 +38,13 @@ export interface DidRendererOptions {
 }
 
 /** The pause asked for between scenes (the compose step looks for pauses of this length). */
-export const SCENE_BREAK_MS = Math.round(SCENE_PAUSE_SECONDS * 1000);
+const SCENE_BREAK_MS = Math.round(SCENE_PAUSE_SECONDS * 1000);
 
 const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** `<speak>scene 1 <break time="1200ms"/> scene 2 ...</speak>`, the text escaped for XML. */
-export function scenesSsml(scenes: readonly string[], breakMs: number): string {
+function scenesSsml(scenes: readonly string[], breakMs: number): string {
   return `<speak>${scenes.map((s) => xmlEscape(s.trim())).join(` <break time="${breakMs}ms"/> `)}</speak>`;
 }
 

@@ -286,7 +286,7 @@ export function writeLocalScript(request: ScriptRequest): string {
  * sentences grouped by the page they were read from, a summary (when the document is short) on
  * the pages of its sentences, and the closing on no page (a closing card).
  */
-export function writeLocalScenes(request: ScriptRequest): Scene[] {
+function writeLocalScenes(request: ScriptRequest): Scene[] {
   const language = request.language;
   const phrases = PHRASES[language] ?? PHRASES[language.split('-')[0]!] ?? PHRASES.en!;
   const wc = (s: string) => countWords(s, language);

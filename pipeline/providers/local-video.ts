@@ -429,7 +429,7 @@ function primaryLanguage(language: string): string {
 }
 
 /** One line of plain text: no control characters, single spaces. */
-export function cleanText(s: string): string {
+function cleanText(s: string): string {
   return s
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
     .replace(/\s+/g, ' ')

@@ -57,7 +57,7 @@ const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 // max_tokens only has to leave room for the longest allowed script: OpenRouter checks the
 // credit balance against it, so an absurdly high value can cause 402 on a low balance.
 const CHEAP_TOKEN_LANGUAGES = new Set(['en', 'de', 'fr', 'es', 'it', 'pt', 'nl']);
-export function maxTokensFor(request: Pick<ScriptRequest, 'language' | 'maxWords'>): number {
+function maxTokensFor(request: Pick<ScriptRequest, 'language' | 'maxWords'>): number {
   const perWord = CHEAP_TOKEN_LANGUAGES.has(request.language) ? 2 : 4;
   return Math.ceil(request.maxWords * perWord) + 200;
 }

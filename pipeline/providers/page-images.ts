@@ -8,7 +8,7 @@
 // Why pdftoppm and not pdf.js on @napi-rs/canvas: poppler is already a Debian package we rely on,
 // it renders in its own process (so prlimit and SIGKILL bound it), and on GeoTopo-komprimiert.pdf
 // it renders a page in ~0.2 s (BENCHMARKS.md); pdf.js in-process would share our heap.
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isJobError } from '../../src/errors.js';
 import { runTool, toolEnv } from './process.js';
@@ -131,12 +131,4 @@ export function createPageImages(opts: PageImageOptions = {}): PageImages {
       return out;
     },
   };
-}
-
-/** True when `file` exists and is not empty. */
-export async function nonEmpty(file: string): Promise<boolean> {
-  return stat(file).then(
-    (s) => s.isFile() && s.size > 0,
-    () => false,
-  );
 }

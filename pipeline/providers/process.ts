@@ -7,7 +7,7 @@ import { JobError } from '../../src/errors.js';
 import { MissingToolError } from './tools.js';
 
 /** Debian package of each tool we run (for the "install it with" line). */
-export const TOOL_DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
+const TOOL_DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   ffmpeg: 'ffmpeg',
   ffprobe: 'ffmpeg',
   'espeak-ng': 'espeak-ng',
@@ -39,7 +39,7 @@ function tail(stderr: string): string {
 }
 
 /** Missing tools are an operator problem: not retryable, and the detail says what to install. */
-export function missingTool(tool: string): JobError {
+function missingTool(tool: string): JobError {
   const err = new MissingToolError(tool, TOOL_DEBIAN_PACKAGES[tool] ?? tool);
   return new JobError('VIDEO_FAILED', err.message, { retryable: false, cause: err });
 }

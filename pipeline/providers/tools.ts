@@ -13,9 +13,6 @@ export const TOOL_PACKAGES: Record<ToolName, string> = {
   'espeak-ng': 'espeak-ng',
 };
 
-/** The font package the renderer needs (Latin, Greek, Cyrillic, Arabic, Hebrew glyphs). */
-export const FONT_PACKAGE = 'fonts-dejavu-core';
-
 // The cheapest invocation of each tool that exits 0 when it works.
 const VERSION_ARGS: Record<ToolName, string[]> = {
   ffmpeg: ['-hide_banner', '-version'],

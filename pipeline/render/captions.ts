@@ -11,7 +11,7 @@ export interface Cue extends Span {
 }
 
 /** Characters per cue at most: two lines of the caption font across the frame. */
-export const CUE_MAX_CHARS = 84;
+const CUE_MAX_CHARS = 84;
 
 function segmenter(language: string, granularity: 'word' | 'sentence'): Intl.Segmenter {
   try {
@@ -29,7 +29,7 @@ export function sentencesOf(text: string, language: string): string[] {
 }
 
 /** `text` cut at word boundaries into pieces of at most `max` characters (a longer word stays whole). */
-export function chunkText(text: string, language: string, max = CUE_MAX_CHARS): string[] {
+function chunkText(text: string, language: string, max = CUE_MAX_CHARS): string[] {
   const t = text.replace(/\s+/g, ' ').trim();
   if (t.length <= max) return t ? [t] : [];
   // Even pieces read better than a full line followed by a stub.
@@ -96,12 +96,12 @@ function assTime(t: number): string {
 }
 
 /** Text for an ASS Dialogue line: no override blocks, no escapes, one paragraph. */
-export function assText(s: string): string {
+function assText(s: string): string {
   return s.replace(/\\/g, '∖').replace(/\{/g, '(').replace(/\}/g, ')').replace(/\s+/g, ' ').trim();
 }
 
 /** Font family for captions: libass asks fontconfig, which falls back per character for mixed scripts. */
-export function captionFont(language: string): string {
+function captionFont(language: string): string {
   const lang = language.toLowerCase().split(/[-_]/)[0]!;
   if (['ar', 'fa', 'ur', 'ps'].includes(lang)) return 'Noto Sans Arabic';
   if (lang === 'he') return 'Noto Sans Hebrew';

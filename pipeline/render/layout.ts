@@ -11,7 +11,7 @@ export const BACKGROUND = '0xdde4ec';
 /** Pixels kept free at the bottom for the captions. */
 export const CAPTION_BAND = 104;
 const MARGIN = 24;
-export const PIP_SIZE = 256;
+const PIP_SIZE = 256;
 /**
  * Long side of a rendered page. The box is 928x592: a landscape page uses its width, a portrait
  * one its height; rendering larger and scaling down (area averaging) keeps small print legible.

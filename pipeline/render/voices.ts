@@ -5,8 +5,6 @@
 // language's usual default is used.
 import type { AvatarStyle } from '../../src/config.js';
 
-export const DEFAULT_VOICE = 'en-US-JennyNeural';
-
 interface VoicePair {
   female: string;
   male: string;

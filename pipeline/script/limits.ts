@@ -1,8 +1,8 @@
 // How long a presenter script may be, per language. Speaking rates are words per minute for a
 // calm presenter voice; word limits follow from the 20–180 s duration window.
 
-export const MIN_SECONDS = 20;
-export const MAX_SECONDS = 180;
+const MIN_SECONDS = 20;
+const MAX_SECONDS = 180;
 
 export interface LanguageLimits {
   /** Words per minute a presenter voice speaks in this language. */

@@ -23,7 +23,7 @@ const VARIETY: Record<string, string> = {
 };
 
 /** The language instruction: "Arabic, written in Modern Standard Arabic (...)". */
-export function languageInstruction(code: string): string {
+function languageInstruction(code: string): string {
   const name = languageName(code);
   const variety = VARIETY[code];
   return variety ? `${name}, written in ${variety}` : name;
@@ -68,7 +68,7 @@ export const SCENES_JSON_SCHEMA = {
 } as const;
 
 /** The document for the prompt: its pages marked "[Page N]" when the page texts are known. */
-export function documentText(request: Pick<ScriptRequest, 'text' | 'pageTexts'>): string {
+function documentText(request: Pick<ScriptRequest, 'text' | 'pageTexts'>): string {
   if (!request.pageTexts?.length) return request.text;
   return request.pageTexts
     .map((t, i) => (t.trim() ? `[Page ${i + 1}]\n${t}` : ''))

@@ -7,7 +7,7 @@ import type { Scene } from '../job.js';
 import { cleanScript } from './clean.js';
 
 /** A scene never names more pages than this (a frame shows one page; a few allow a sequence). */
-export const MAX_PAGES_PER_SCENE = 3;
+const MAX_PAGES_PER_SCENE = 3;
 
 const segmenters = new Map<string, Intl.Segmenter>();
 function words(text: string, language: string): string[] {

@@ -31,7 +31,7 @@ import {
 import { scenesFromText } from '../script/scenes.js';
 
 /** Far above any 3-minute presenter video; stops a runaway download. */
-export const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
+const MAX_VIDEO_BYTES = 1024 * 1024 * 1024;
 
 export interface ComposeDeps {
   renderer: VideoRenderer;

@@ -8,9 +8,9 @@ import { checkScenes, scenesFromText, scriptText } from '../script/scenes.js';
 import { checkScript, limitsFor } from '../script/limits.js';
 
 /** Seconds of speech we aim at: long enough to say something, short enough to stay cheap. */
-export const TARGET_SECONDS = 90;
+const TARGET_SECONDS = 90;
 
-export function scriptRequestFor(extract: ExtractResult, language: string): ScriptRequest {
+function scriptRequestFor(extract: ExtractResult, language: string): ScriptRequest {
   const { minWords, maxWords, wordsPerMinute } = limitsFor(language);
   const targetWords = Math.min(maxWords, Math.max(minWords, Math.round((wordsPerMinute * TARGET_SECONDS) / 60)));
   return {

@@ -61,7 +61,7 @@ export interface ServiceOptions {
   renderer?: VideoRenderer;
 }
 
-export function createScriptWriter(config: Config): ScriptWriter {
+function createScriptWriter(config: Config): ScriptWriter {
   if (config.script.provider === 'local') return createLocalScriptWriter();
   const o = config.script.openrouter;
   return createOpenRouterWriter({
@@ -73,7 +73,7 @@ export function createScriptWriter(config: Config): ScriptWriter {
   });
 }
 
-export function createRenderer(config: Config, workDir: string): VideoRenderer {
+function createRenderer(config: Config, workDir: string): VideoRenderer {
   if (config.video.provider === 'local') return createLocalRenderer({ workDir: path.join(workDir, 'renders') });
   const d = config.video.did;
   return createDidRenderer({ apiKey: d.apiKey!, baseUrl: d.baseUrl, api: d.api, avatars: d.avatars });

@@ -16,7 +16,7 @@ export function healthRoutes(redis: Redis): FastifyPluginAsync {
   };
 }
 
-export const DID_WEBHOOK_PATH = '/did/webhook/:jobId/:token';
+const DID_WEBHOOK_PATH = '/did/webhook/:jobId/:token';
 /** D-ID's callback carries a small JSON status we never read. */
 const DID_BODY_LIMIT = 256 * 1024;
 

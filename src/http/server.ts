@@ -41,24 +41,24 @@ export interface HttpServer {
 }
 
 /** Bodies no route asked more for. Each POST route sets its own limit. */
-export const DEFAULT_BODY_LIMIT = 64 * 1024;
+const DEFAULT_BODY_LIMIT = 64 * 1024;
 /**
  * A connection with no traffic either way for this long is dead. Longer than the slowest
  * handler (grammY's webhook answers within 25 s) so a request being worked on is never cut.
  */
-export const CONNECTION_TIMEOUT_MS = 60_000;
+const CONNECTION_TIMEOUT_MS = 60_000;
 /**
  * Idle keep-alive connections close after this. Longer than the usual proxy idle timeout (60 s
  * at AWS ALB and others), so the proxy closes first and never reuses a socket we just closed.
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 /**
  * How often Node checks the header and request timeouts. Node's default (30 s) let a slow
  * client keep a socket for about 31 s against a configured 15 s.
  */
 const TIMEOUT_CHECK_EVERY_MS = 1_000;
 
-export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
+const DEFAULT_HTTP_SETTINGS: HttpSettings = {
   trustProxy: false,
   headersTimeoutMs: 15_000,
   requestTimeoutMs: 30_000,

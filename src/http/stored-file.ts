@@ -7,10 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RangeNotSatisfiableError, type ByteRange, type VideoStore } from '../storage/video-store.js';
 
 /** How long a redirect to a presigned URL stays valid. */
-export const DIRECT_URL_SECONDS = 15 * 60;
+const DIRECT_URL_SECONDS = 15 * 60;
 
 /** A single `bytes=` range, resolved against nothing yet; undefined for none or an unsupported one. */
-export function parseRange(header: string | undefined, total: number): ByteRange | 'unsatisfiable' | undefined {
+function parseRange(header: string | undefined, total: number): ByteRange | 'unsatisfiable' | undefined {
   const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec((header ?? '').trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {

@@ -11,7 +11,7 @@ import { runScript } from '../redis/scripts.js';
 import { RELEASE_CLAIM } from '../redis/scripts/release-claim.js';
 
 /** Longer than one create with its retries and look-ups can take (45 s timeout x 3, plus waits). */
-export const RENDER_CLAIM_MS = 5 * 60_000;
+const RENDER_CLAIM_MS = 5 * 60_000;
 
 export function createRenderClaims(redis: Redis, prefix: string, holdMs = RENDER_CLAIM_MS): RenderClaims {
   const keys = redisKeys(prefix);

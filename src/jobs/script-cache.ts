@@ -12,7 +12,7 @@ import type { ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
 import { isSceneList } from '../../pipeline/script/scenes.js';
 import { redisKeys } from '../redis/keys.js';
 
-export const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
+const SCRIPT_CACHE_TTL_SECONDS = 30 * 86_400;
 
 export function scriptCacheKey(prefix: string, pdfSha256: string, key: ScriptCacheKey): string {
   // Fixed property order so the same options always hash the same.

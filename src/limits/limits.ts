@@ -13,7 +13,7 @@ export interface LimitSettings {
 }
 
 /** How long a slot is held without renewal before it counts as abandoned (a killed worker). */
-export const SLOT_LEASE_MS = 5 * 60_000;
+const SLOT_LEASE_MS = 5 * 60_000;
 
 export class UserLimits {
   private readonly keys: RedisKeys;

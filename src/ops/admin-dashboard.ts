@@ -14,7 +14,7 @@ import { redisKeys } from '../redis/keys.js';
 import type { HttpServer } from '../http/server.js';
 import type { VideoQueue } from '../queue/video-queue.js';
 
-export const DASHBOARD_PATH = '/admin/queues';
+const DASHBOARD_PATH = '/admin/queues';
 const REALM = 'Basic realm="doc2video admin", charset="UTF-8"';
 
 /** Failed logins one client IP may make per window before it is refused outright. */
@@ -47,7 +47,7 @@ export function basicAuthChecker(user: string, password: string): (header: strin
  * counter rather than @fastify/rate-limit: that plugin counts every request, and only failures
  * may count here (the dashboard page itself makes dozens of requests).
  */
-export class LoginThrottle {
+class LoginThrottle {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

@@ -8,7 +8,7 @@ import { redisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { RECORD_JOB_COST } from '../redis/scripts/record-job-cost.js';
 
-/**
+/*
  * D-ID billing. The reference (shared/reference/d-id.md) says "Billing is per minute of video"
  * and gives a price per minute but no rounding rule. We prorate by the second (a 40 s video costs
  * 40/60 of the minute price, rounded up to whole seconds): a per-started-minute rule would make a
@@ -16,12 +16,11 @@ import { RECORD_JOB_COST } from '../redis/scripts/record-job-cost.js';
  * our figures are low by less than one minute's price per video; the budget reservation (below)
  * reserves a whole 3 minutes per job at admission, which covers that gap for budgets.
  */
-export const VIDEO_BILLING = 'per-second' as const;
 
 /** The longest video D-ID makes (reference: capped at 5 minutes). */
-export const MAX_VIDEO_SECONDS = 300;
+const MAX_VIDEO_SECONDS = 300;
 /** What a job is assumed to render before its script exists: our scripts stay under 160 s. */
-export const RESERVED_VIDEO_SECONDS = 180;
+const RESERVED_VIDEO_SECONDS = 180;
 /** Room for a real video running longer than its script's estimate. */
 const VIDEO_ESTIMATE_HEADROOM = 1.25;
 /** How long day/user/workspace sums and per-job cost records are kept. */

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { createHttpServer, type HttpServer, type HttpSettings } from '../http/server.js';
 import { bearerToken, sameSecret } from '../http/secrets.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export type RenderMetrics = () => Promise<{ contentType: string; body: string }>;
 

@@ -23,7 +23,7 @@ import type { LogEventTap, LogLine } from './log-events.js';
 
 export type ProcessRole = 'web' | 'worker' | 'all';
 
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
 export type LimitName = 'rate' | 'budget_service' | 'budget_user' | 'intake' | 'allow_list';
 
@@ -39,7 +39,7 @@ export interface OpsMetrics {
   attachLogTap(tap: LogEventTap): () => void;
 }
 
-export function processInstance(role: ProcessRole): string {
+function processInstance(role: ProcessRole): string {
   return `${role}:${hostname()}:${process.pid}`;
 }
 

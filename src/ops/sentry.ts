@@ -24,7 +24,7 @@ export interface ErrorReporter {
 }
 
 /** Log events sent to Sentry: job_failed only with code INTERNAL. */
-export const REPORTED_EVENTS = [
+const REPORTED_EVENTS = [
   'job_failed',
   'worker_error',
   'worker_job_lost',

@@ -23,7 +23,7 @@ export class RedisServerMissingError extends Error {
   }
 }
 
-export function findRedisServer(): string {
+function findRedisServer(): string {
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) throw new RedisServerMissingError();

@@ -4,7 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The files of a job that a link may name. */
-export const LINKABLE_FILES = ['video.mp4', 'captions.vtt'] as const;
+const LINKABLE_FILES = ['video.mp4', 'captions.vtt'] as const;
 export type LinkableFile = (typeof LINKABLE_FILES)[number];
 
 const signature = (secret: string, jobId: string, file: string, exp: number) =>

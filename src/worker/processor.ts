@@ -22,11 +22,7 @@ export interface ProcessorDeps extends Omit<PipelineDeps, 'slots'> {
   ): void | Promise<void>;
 }
 
-export function toPipelineJob(
-  job: Job<VideoJobData, VideoJobResult>,
-  token: string | undefined,
-  signal: AbortSignal,
-): PipelineJob {
+function toPipelineJob(job: Job<VideoJobData, VideoJobResult>, token: string | undefined, signal: AbortSignal): PipelineJob {
   return {
     id: job.id!,
     data: job.data,
