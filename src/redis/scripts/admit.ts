@@ -1,4 +1,5 @@
 import type { RedisScript } from '../scripts.js';
+import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
 
 /**
  * admit — the whole admission of a request, in one atomic step and this order:
@@ -34,7 +35,7 @@ import type { RedisScript } from '../scripts.js';
 export const ADMIT: RedisScript = {
   name: 'd2vAdmit2',
   keys: 10,
-  lua: `
+  lua: `${BUDGET_CHECK_LUA}
 local existing = redis.call('GET', KEYS[1])
 if existing then
   local state = ''
@@ -74,28 +75,7 @@ end
 local amount = tonumber(ARGV[8])
 local hold = amount > 0 and (ARGV[10] ~= '' or ARGV[11] ~= '')
 if hold then
-  local stale = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)
-  for _, id in ipairs(stale) do redis.call('HDEL', KEYS[5], id) end
-  if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now) end
-  local held, userHeld = 0, 0
-  local all = redis.call('HGETALL', KEYS[5])
-  for i = 1, #all, 2 do
-    local ok, r = pcall(cjson.decode, all[i + 1])
-    if ok and type(r) == 'table' then
-      local usd = tonumber(r.usd) or 0
-      held = held + usd
-      if r.user == ARGV[2] then userHeld = userHeld + usd end
-    end
-  end
-  local spent = tonumber(redis.call('HGET', KEYS[7], 'total_usd') or '0') or 0
-  local userSpent = tonumber(redis.call('ZSCORE', KEYS[8], ARGV[2]) or '0') or 0
-  local eps = 1e-9
-  local scope, s, h = nil, 0, 0
-  if ARGV[10] ~= '' and spent + held + amount > tonumber(ARGV[10]) + eps then
-    scope, s, h = 'service', spent, held
-  elseif ARGV[11] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[11]) + eps then
-    scope, s, h = 'user', userSpent, userHeld
-  end
+  local scope, s, h = budgetCheck(KEYS[5], KEYS[6], KEYS[7], KEYS[8], ARGV[1], ARGV[2], amount, ARGV[10], ARGV[11], now)
   if scope then
     redis.call('HINCRBY', KEYS[7], 'refused:budget_' .. scope, 1)
     redis.call('EXPIRE', KEYS[7], ARGV[14])

@@ -1,4 +1,5 @@
 import type { RedisScript } from '../scripts.js';
+import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
 
 /**
  * budgetReserve — check the daily budgets and hold `amount` for a job (before a paid step).
@@ -14,42 +15,19 @@ import type { RedisScript } from '../scripts.js';
 export const BUDGET_RESERVE: RedisScript = {
   name: 'd2vBudgetReserve',
   keys: 5,
-  lua: `
+  lua: `${BUDGET_CHECK_LUA}
 if redis.call('EXISTS', KEYS[5]) == 1 then return {1, '', '0', '0'} end
 local now = tonumber(ARGV[7])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, id in ipairs(stale) do redis.call('HDEL', KEYS[1], id) end
-if #stale > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
-
-local held, userHeld = 0, 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local ok, r = pcall(cjson.decode, all[i + 1])
-    if ok and type(r) == 'table' then
-      local usd = tonumber(r.usd) or 0
-      held = held + usd
-      if r.user == ARGV[2] then userHeld = userHeld + usd end
-    end
-  end
-end
 local amount = tonumber(ARGV[3])
-local spent = tonumber(redis.call('HGET', KEYS[3], 'total_usd') or '0') or 0
-local userSpent = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[2]) or '0') or 0
-local eps = 1e-9
-if ARGV[5] ~= '' and spent + held + amount > tonumber(ARGV[5]) + eps then
+local scope, spent, held = budgetCheck(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], amount, ARGV[5], ARGV[6], now)
+if scope then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'service', tostring(spent), tostring(held)}
-end
-if ARGV[6] ~= '' and userSpent + userHeld + amount > tonumber(ARGV[6]) + eps then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {0, 'user', tostring(userSpent), tostring(userHeld)}
+  return {0, scope, tostring(spent), tostring(held)}
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode({usd = amount, user = ARGV[2]}))
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[1])
