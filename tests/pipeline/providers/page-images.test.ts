@@ -50,7 +50,7 @@ describe('page images', () => {
     );
     expect(images.size).toBe(0);
     expect(logs.events('page_render_failed').length).toBeGreaterThan(0);
-    expect(logs.events('page_render_failed')[0]!.err).toMatch(/took longer/);
+    expect((logs.events('page_render_failed')[0]!.err as { message: string }).message).toMatch(/took longer/);
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
