@@ -200,6 +200,8 @@ export class ParserPool {
   /** The pre-started child of each slot, if any. */
   private readonly idle: (ParserChild | undefined)[];
   private readonly busy = new Set<ParserChild>();
+  /** Every child not yet reaped, including ones killed after their parse: close() waits for all. */
+  private readonly living = new Set<ParserChild>();
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private closed = false;
@@ -285,7 +287,7 @@ export class ParserPool {
   /** Kill every child (a parse in flight fails with INTERNAL) and wait until all have exited. */
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.idle, ...this.busy].filter((c): c is ParserChild => c !== undefined);
+    const all = [...this.living];
     this.idle.fill(undefined);
     for (const c of all) {
       c.hold(true); // waiting for the exits must keep this process alive
@@ -302,12 +304,15 @@ export class ParserPool {
     // (They also exit by themselves when their IPC channel closes, see extract-worker.ts.)
     if (!this.exitHook) {
       this.exitHook = () => {
-        for (const c of [...this.idle, ...this.busy]) c?.kill();
+        for (const c of this.living) c.kill();
       };
       process.on('exit', this.exitHook);
     }
     try {
-      return new ParserChild(this.entry, maxMemoryMb);
+      const child = new ParserChild(this.entry, maxMemoryMb);
+      this.living.add(child);
+      void child.gone.then(() => this.living.delete(child));
+      return child;
     } catch (e) {
       throw new JobError('INTERNAL', 'could not start the PDF parser', { cause: e });
     }

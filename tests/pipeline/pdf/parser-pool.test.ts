@@ -156,4 +156,14 @@ describe('ParserPool', { timeout: 200_000 }, () => {
     expect(await busyFailure).toMatchObject({ code: 'INTERNAL' });
     expect(await failure(p.parse(control, BUDGET))).toMatchObject({ code: 'INTERNAL' });
   });
+
+  it('close() also waits for a child killed after its parse (a CLI exits with nothing unreaped)', async () => {
+    const p = pool({ slots: 1, refill: false }).warm();
+    const run = await p.parse(control, BUDGET);
+    // The used child was killed as the parse ended; the pool no longer lists it, but it may not
+    // have been reaped yet. close() must not resolve before it has.
+    expect(p.pids()).toEqual([]);
+    await p.close();
+    expect(alive(run.pid)).toBe(false);
+  });
 });
