@@ -22,6 +22,7 @@ import { createFfmpegMedia } from '../pipeline/providers/ffmpeg-media.js';
 import { createPageImages } from '../pipeline/providers/page-images.js';
 import type { Checkpoint, Scene, VideoLayout } from '../pipeline/job.js';
 import { startFakeDid } from '../tests/fakes/did.js';
+import { syntheticVideoArgs } from '../tests/fakes/synthetic-video.js';
 import { didRendererFor } from '../tests/helpers/did-renderer.js';
 import { jobData, memoryJob } from '../tests/helpers/memory-job.js';
 
@@ -48,32 +49,19 @@ async function childCpuSeconds(): Promise<number> {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-compose-'));
 const presenter = path.join(dir, 'presenter.mp4');
-await run('ffmpeg', [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-y',
-  '-f',
-  'lavfi',
-  '-i',
-  `testsrc2=s=1920x1080:r=25:d=${SECONDS}`,
-  '-f',
-  'lavfi',
-  '-i',
-  `sine=f=220:d=${SECONDS}`,
-  '-af',
-  "volume=enable='lt(mod(t,10),0.8)':volume=0",
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-pix_fmt',
-  'yuv420p',
-  '-c:a',
-  'aac',
-  '-shortest',
-  presenter,
-]);
+await run(
+  'ffmpeg',
+  syntheticVideoArgs(
+    {
+      picture: `testsrc2=s=1920x1080:r=25:d=${SECONDS}`,
+      audio: `sine=f=220:d=${SECONDS}`,
+      // Silent stretches, as a presenter pauses between sentences.
+      audioFilter: "volume=enable='lt(mod(t,10),0.8)':volume=0",
+      preset: 'veryfast',
+    },
+    presenter,
+  ),
+);
 
 const did = await startFakeDid({ mode: 'manual', webhooks: false, mp4: presenter, credits: 1000 });
 const renderer = didRendererFor(did);

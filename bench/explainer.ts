@@ -22,6 +22,7 @@ import { createFfmpegMedia } from '../pipeline/providers/ffmpeg-media.js';
 import { createPageImages } from '../pipeline/providers/page-images.js';
 import { BACKGROUND, FRAME_HEIGHT, FRAME_WIDTH, PAGE_IMAGE_SIZE, slidesLayout, CAPTION_BAND } from '../pipeline/render/layout.js';
 import { captionCues, toAss } from '../pipeline/render/captions.js';
+import { syntheticVideoArgs } from '../tests/fakes/synthetic-video.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -105,29 +106,10 @@ async function main(): Promise<void> {
 
     // --- compositing -----------------------------------------------------------------------
     const presenter = path.join(dir, 'presenter.mp4');
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=s=1280x720:r=25:d=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=f=220:d=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      presenter,
-    ]);
+    await run(
+      'ffmpeg',
+      syntheticVideoArgs({ picture: `testsrc2=s=1280x720:r=25:d=${seconds}`, audio: `sine=f=220:d=${seconds}` }, presenter),
+    );
     const layout = slidesLayout('en');
     const scenes = 6;
     const slides: Array<{ image: string; seconds: number }> = [];

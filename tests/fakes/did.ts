@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
 import { sampleMp4 } from './sample-mp4.js';
+import { presenterPlaceholder, syntheticVideoArgs } from './synthetic-video.js';
 
 export type DidApi = 'clips' | 'expressives';
 export type DidVideoStatus = 'created' | 'started' | 'done' | 'error' | 'rejected';
@@ -252,32 +253,13 @@ export async function speechMp4(input: string, ssml: boolean, voice = 'en-us'): 
       '[a]',
       join(dir, 'speech.wav'),
     ]);
-    await run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=0x475569:s=640x360:r=25',
-      '-i',
-      join(dir, 'speech.wav'),
-      '-vf',
-      'drawbox=x=240:y=60:w=160:h=200:color=0xf1c27d:t=fill',
-      '-shortest',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-movflags',
-      '+faststart',
-      join(dir, 'out.mp4'),
-    ]);
+    await run(
+      'ffmpeg',
+      syntheticVideoArgs(
+        { ...presenterPlaceholder(640, 360), audio: join(dir, 'speech.wav'), audioFile: true, faststart: true },
+        join(dir, 'out.mp4'),
+      ),
+    );
     const { stdout } = await run('ffprobe', [
       '-v',
       'error',

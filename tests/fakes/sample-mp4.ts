@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { presenterPlaceholder, syntheticVideoArgs } from './synthetic-video.js';
 
 let cached: Buffer | undefined;
 
@@ -13,32 +14,7 @@ export function sampleMp4(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'd2v-sample-'));
   try {
     const out = join(dir, 'sample.mp4');
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=0x475569:s=320x180:r=25:d=2',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=f=220:d=2',
-      '-vf',
-      'drawbox=x=120:y=30:w=80:h=100:color=0xf1c27d:t=fill',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      out,
-    ]);
+    execFileSync('ffmpeg', syntheticVideoArgs({ ...presenterPlaceholder(320, 180, 2), audio: 'sine=f=220:d=2' }, out));
     cached = readFileSync(out);
     return cached;
   } finally {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram.js';
+import { syntheticVideoArgs } from '../fakes/synthetic-video.js';
 import { corpusPath } from './corpus.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { createLocalScriptWriter } from '../../pipeline/providers/local-script.js';
@@ -21,35 +22,13 @@ export const corpus = (name: string) => readFile(corpusPath(path.join('py-pdf', 
 
 /** A 1-second H.264/AAC MP4 of a few KB, made once per machine with ffmpeg. */
 export async function tinyMp4(): Promise<Buffer> {
-  const file = path.join(tmpdir(), 'd2v-test-tiny-v1.mp4');
+  const file = path.join(tmpdir(), 'd2v-test-tiny-v2.mp4');
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.mp4`;
-    await promisify(execFile)('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=blue:s=160x120:d=1',
-      '-f',
-      'lavfi',
-      '-i',
-      'anullsrc=r=16000:cl=mono',
-      '-t',
-      '1',
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      '-movflags',
-      '+faststart',
-      tmp,
-    ]);
+    await promisify(execFile)(
+      'ffmpeg',
+      syntheticVideoArgs({ picture: 'color=c=blue:s=160x120:d=1', audio: 'anullsrc=r=16000:cl=mono', faststart: true }, tmp),
+    );
     const { rename } = await import('node:fs/promises');
     await rename(tmp, file);
   }

@@ -16,6 +16,7 @@ import { JobError } from '../../../src/errors.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { jobData, memoryJob } from '../../helpers/memory-job.js';
 import { probe } from '../../helpers/media.js';
+import { syntheticVideoArgs } from '../../fakes/synthetic-video.js';
 import { createVideoKeeper } from '../../../src/storage/keeper.js';
 import { captionsKey, createLocalStore, videoKey } from '../../../src/storage/video-store.js';
 import { JobRecords } from '../../../src/jobs/records.js';
@@ -41,31 +42,8 @@ async function composedJob(id: string) {
   const jobDir = path.join(dir, id);
   await (await import('node:fs/promises')).mkdir(jobDir, { recursive: true });
   const file = path.join(jobDir, 'explainer.mp4');
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=1280x720:r=25:d=6',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=f=440:d=6',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-crf',
-    '12',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    file,
-  ]);
+  // A high quality setting, so the file is large enough to matter to the delivery rules.
+  await run('ffmpeg', syntheticVideoArgs({ picture: 'testsrc2=s=1280x720:r=25:d=6', audio: 'sine=f=440:d=6', crf: 12 }, file));
   const bytes = (await stat(file)).size;
   const { logger, logs } = captureLogs();
   const job = memoryJob(
