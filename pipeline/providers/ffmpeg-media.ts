@@ -44,7 +44,8 @@ export const ISO639_2: Record<string, string> = {
 const DISC_ALPHA = "'clip((W/2-hypot(X-(W-1)/2,Y-(H-1)/2))*255,0,255)'";
 
 /** Parse silencedetect's log lines into spans. A silence running to the end has an end too. */
-function parseSilences(log: string): Array<{ start: number; end: number }> {
+/** The pauses silencedetect reported in an ffmpeg log (a start without an end is dropped). */
+export function parseSilences(log: string): Array<{ start: number; end: number }> {
   const out: Array<{ start: number; end: number }> = [];
   let start: number | undefined;
   for (const line of log.split('\n')) {

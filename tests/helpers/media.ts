@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { parseSilences } from '../../pipeline/providers/ffmpeg-media.js';
 
 const run = promisify(execFile);
 
@@ -114,18 +115,7 @@ export async function silencesOf(file: string, noiseDb = -35, minSeconds = 0.8):
     'null',
     '-',
   ]);
-  const out: Array<{ start: number; end: number }> = [];
-  let start: number | undefined;
-  for (const line of stderr.split('\n')) {
-    const s = /silence_start: (-?[\d.]+)/.exec(line);
-    if (s) start = Math.max(0, Number(s[1]));
-    const e = /silence_end: ([\d.]+)/.exec(line);
-    if (e && start !== undefined) {
-      out.push({ start, end: Number(e[1]) });
-      start = undefined;
-    }
-  }
-  return out;
+  return parseSilences(stderr);
 }
 
 /** A PDF whose pages carry different, large words (one list per page), for page-on-screen tests. */
