@@ -202,6 +202,8 @@ const schema = z.object({
   MAX_PDF_BYTES: int(1024, 2_000 * 1024 * 1024, 20 * 1024 * 1024),
   JOB_TTL_SECONDS: int(1, 30 * 86_400, 1800),
   WORKER_CONCURRENCY: int(1, 256, 4),
+  // PDFs one warm parser process reads before it is replaced (sooner if its memory grows).
+  PARSES_PER_PARSER: int(1, 10_000, 20),
 
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: httpUrl('the Telegram Bot API root').default('https://api.telegram.org'),
@@ -333,6 +335,8 @@ export interface Config {
     jobTtlSeconds: number;
   };
   workerConcurrency: number;
+  /** PARSES_PER_PARSER: a parser child serves this many PDFs, or fewer if its memory grows. */
+  parsesPerParser: number;
   script: {
     provider: 'openrouter' | 'local';
     openrouter: { apiKey: string | undefined; baseUrl: string; model: string; timeoutMs: number };
@@ -487,6 +491,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jobTtlSeconds: e.JOB_TTL_SECONDS,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    parsesPerParser: e.PARSES_PER_PARSER,
     script: {
       provider: scriptProvider,
       openrouter: {

@@ -470,9 +470,13 @@ export class ParserPool {
 
 let shared: ParserPool | undefined;
 
-/** The process-wide pool extractPdf uses by default (created, and warmed, on first use). */
-export function sharedParserPool(): ParserPool {
-  shared ??= new ParserPool().warm();
+/**
+ * The process-wide pool extractPdf uses by default, created and warmed on first use. A process
+ * that configures it (the worker: PARSES_PER_PARSER) calls this before its first parse; the
+ * options of later calls are ignored.
+ */
+export function sharedParserPool(opts?: Pick<ParserPoolOptions, 'parsesPerChild'>): ParserPool {
+  shared ??= new ParserPool(opts).warm();
   return shared;
 }
 

@@ -11,12 +11,14 @@ const { config, logger, logTap } = boot('worker');
 const redisUrl = requireRedisUrl('worker', config);
 await checkRedisAtStart('worker', config, redisUrl, logger);
 const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
+// Start the PDF parsers now, so the first job does not wait for Node and pdf.js to load. A
+// parser serves several PDFs: starting one per PDF made parsing the bottleneck under load
+// (BENCHMARKS.md, scale run). Each parse keeps its own time and memory budget.
+sharedParserPool({ parsesPerChild: config.parsesPerParser });
 // Budgets before paid steps, costs and metrics; the metrics reach the web's /metrics via Redis.
 const ops = createOps(services, { role: 'worker', logTap });
 const running = startVideoWorker(services, chatAdapters(services), { ...ops.workerOptions(), keeper: videoKeeperFrom(services) });
 ops.start();
-// Start the PDF parsers now, so the first job does not wait for Node and pdf.js to load.
-sharedParserPool();
 logger.info(
   {
     event: 'worker_started',

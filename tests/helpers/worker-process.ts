@@ -6,10 +6,12 @@ import { startVideoWorker } from '../../src/worker/worker.js';
 import { boot, onShutdown, requireRedisUrl } from '../../src/main/boot.js';
 import { chatAdapters } from '../../bots/index.js';
 import { createTestAdapter } from './test-adapter.js';
+import { closeSharedParserPool, sharedParserPool } from '../../pipeline/pdf/parser-pool.js';
 
 const { config, logger } = boot('worker');
 const redisUrl = requireRedisUrl('worker', config);
 const services = createCoreServices(config, logger, { role: 'worker', redisUrl });
+sharedParserPool({ parsesPerChild: config.parsesPerParser });
 const env = process.env;
 const running = startVideoWorker(
   services,
@@ -22,6 +24,7 @@ const running = startVideoWorker(
 );
 onShutdown(logger, async () => {
   await running.close(Number(env.TEST_CLOSE_MS ?? 25_000));
+  await closeSharedParserPool();
   await services.close();
 });
 await running.worker.waitUntilReady();

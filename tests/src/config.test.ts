@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     // A daily cap unless the operator says otherwise; everyone may use the bots.
     expect(c.budgets).toEqual({ dailyUsd: 50, userDailyUsd: undefined, llmEstimateUsd: 0.05 });
     expect(c.access).toEqual({ telegramUsers: [], slackTeams: [] });
+    expect(c.parsesPerParser).toBe(20);
+  });
+
+  it('reads how many PDFs a parser process serves, at least one', () => {
+    expect(loadConfig({ PARSES_PER_PARSER: '1' }).parsesPerParser).toBe(1);
+    expect(() => loadConfig({ PARSES_PER_PARSER: '0' })).toThrow(ConfigError);
   });
 
   it('reads the abuse settings: budget off, intake ceiling, allow-lists', () => {
