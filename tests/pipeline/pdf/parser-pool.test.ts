@@ -108,12 +108,14 @@ describe('ParserPool', { timeout: 200_000 }, () => {
     const bomb: WorkerRequest = { ...control, path: await makeDecompressionBomb(dir) };
     const [hostilePid] = p.pids();
     const err = await failure(p.parse(bomb, { timeoutMs: 25_000, maxMemoryMb: 512 }));
-    expect(err.code).toBe('PDF_CORRUPT');
+    // The memory budget, unless a busy machine lets the time budget run out first.
+    expect(['PDF_CORRUPT', 'PDF_PARSE_TIMEOUT']).toContain(err.code);
     expect(err.message).toMatch(/memory|too long/);
     expect(alive(hostilePid!)).toBe(false);
 
     const slow = await failure(p.parse(control, { timeoutMs: 1, maxMemoryMb: 512 }));
-    expect(slow).toMatchObject({ code: 'PDF_CORRUPT', message: 'took too long to parse' });
+    expect(slow).toMatchObject({ code: 'PDF_PARSE_TIMEOUT', message: expect.stringMatching(/^took too long to parse/) });
+    expect(slow.retryable).toBe(true);
 
     await p.ready();
     const ok = await p.parse(control, BUDGET);
