@@ -24,7 +24,16 @@ import { freePort, startRedisServer } from '../src/redis/embedded.js';
 import { startTelegramFrontDoor } from '../bots/telegram/index.js';
 import { WEBHOOK_PATH } from '../bots/telegram/webhook.js';
 import { FakeTelegram, type ApiCall } from '../tests/fakes/telegram.js';
-import { alternate, drive, perRequest, redisCommandsDuring, report, startFloor, type LoadRequest, type Run } from './lib/intake-load.js';
+import {
+  alternate,
+  drive,
+  perRequest,
+  redisCommandsDuring,
+  report,
+  startFloor,
+  type LoadRequest,
+  type Run,
+} from './lib/intake-load.js';
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,8 @@
 // rounds that alternate the servers so background load on a shared machine hits them alike, a
 // count of the Redis commands one request costs (MONITOR), and the result table.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
@@ -132,30 +133,47 @@ export async function alternate(contenders: Contender[], n: number, rounds: numb
 }
 
 /**
- * The Redis commands one run of `fn` sends, by name (MONITOR, on its own connection; commands
- * run inside Lua scripts are not counted: they cost no round trip).
+ * The Redis commands one run of `fn` sends, by name, from MONITOR (commands run inside Lua
+ * scripts are not counted: they cost no round trip). A plain socket rather than ioredis's
+ * monitor(): that one throws on lines still arriving when it is disconnected mid-traffic.
  */
 export async function redisCommandsDuring(redisUrl: string, fn: () => Promise<void>): Promise<Map<string, number>> {
-  const control = new Redis(redisUrl);
-  const monitor = await control.monitor();
+  const url = new URL(redisUrl);
+  // Connected before MONITOR starts, so its own start-up commands (INFO) are not counted.
+  const probe = new Redis(redisUrl);
+  await probe.ping();
+  const socket = connect(Number(url.port || 6379), url.hostname);
+  await once(socket, 'connect');
+  if (url.password) socket.write(`AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n`);
+  socket.write('MONITOR\r\n');
   const counts = new Map<string, number>();
   const marker = `d2v-bench-end-${Date.now()}`;
   let sawMarker: () => void = () => {};
   const ended = new Promise<void>((r) => (sawMarker = r));
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) return sawMarker();
-    if (/lua/i.test(source)) return;
-    const name = (args[0] ?? '?').toLowerCase();
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+  let started: () => void = () => {};
+  const monitoring = new Promise<void>((r) => (started = r));
+  let rest = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\r\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') started();
+      // +1796125297.052703 [0 127.0.0.1:40924] "set" "key" ...  ([0 lua] inside scripts)
+      const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] "([^"]*)"(?: "([^"]*)")?/.exec(line);
+      if (!m) continue;
+      const [, source, cmd, arg] = m as unknown as [string, string, string, string | undefined];
+      if (cmd.toLowerCase() === 'echo' && arg === marker) sawMarker();
+      else if (source !== 'lua') counts.set(cmd.toLowerCase(), (counts.get(cmd.toLowerCase()) ?? 0) + 1);
+    }
   });
+  await monitoring;
   await fn();
-  // MONITOR lines arrive after the replies: wait for our own marker, sent last.
-  const probe = new Redis(redisUrl);
+  // MONITOR lines may trail the replies: wait for our own marker, sent last.
   await probe.echo(marker);
   await ended;
   probe.disconnect();
-  monitor.disconnect();
-  control.disconnect();
+  socket.destroy();
   return counts;
 }
 
@@ -192,7 +210,9 @@ export function report(title: string, runs: Map<string, Run>, floorName: string,
   for (const [name, r] of runs) {
     if (name === floorName) continue;
     const share = Math.round((100 * (r.count / r.seconds)) / (floor.count / floor.seconds));
-    lines.push(`${name}: ${share}% of the floor's throughput, p99 ${(pct(sorted(r.http), 99) / floorP99).toFixed(1)}x the floor's`);
+    lines.push(
+      `${name}: ${share}% of the floor's throughput, p99 ${(pct(sorted(r.http), 99) / floorP99).toFixed(1)}x the floor's`,
+    );
   }
   return lines.join('\n');
 }
