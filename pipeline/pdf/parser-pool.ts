@@ -99,12 +99,12 @@ function cpuMs(pid: number | undefined): number | undefined {
 }
 
 /**
- * A parse that ran out of time. When the child got less than half its time budget as CPU, the
+ * A parse that ran out of time. When the child got less than half of that time as CPU, the
  * machine was busy (other parses, ffmpeg, other tenants) and the same file may well parse on
  * another attempt: retryable. A parse that used its budget is the file's doing: final.
  */
-function parseTimeout(timeoutMs: number, cpuUsedMs: number | undefined): JobError {
-  const starved = cpuUsedMs === undefined || cpuUsedMs < timeoutMs / 2;
+function parseTimeout(timeoutMs: number, elapsedMs: number, cpuUsedMs: number | undefined): JobError {
+  const starved = cpuUsedMs === undefined || cpuUsedMs < elapsedMs / 2;
   const cpu = cpuUsedMs === undefined ? 'unknown' : `${Math.round(cpuUsedMs)} ms`;
   return new JobError('PDF_PARSE_TIMEOUT', `took too long to parse (${timeoutMs} ms; CPU used: ${cpu})`, {
     retryable: starved,
@@ -427,8 +427,10 @@ export class ParserPool {
     return new Promise((resolve, reject) => {
       let settled = false;
       let killedFor: KillReason | undefined;
+      const startedAt = performance.now();
       const cpuAtStart = cpuMs(child.pid);
       let cpuUsedMs: number | undefined;
+      let elapsedMs = timeoutMs;
 
       const finish = (err: Error | undefined, value?: { facts: PdfFacts; pagesParsed: number }) => {
         if (settled) return;
@@ -457,7 +459,7 @@ export class ParserPool {
       };
       const onError = (e: Error) => finish(new JobError('INTERNAL', 'the PDF parser process failed', { cause: e }));
       const onExit = (code: number | null, sig: NodeJS.Signals | null) => {
-        if (killedFor === 'timeout') return finish(parseTimeout(timeoutMs, cpuUsedMs));
+        if (killedFor === 'timeout') return finish(parseTimeout(timeoutMs, elapsedMs, cpuUsedMs));
         if (killedFor === 'memory') return finish(new JobError('PDF_CORRUPT', `needed more than ${limit} MB of memory to parse`));
         if (killedFor === 'cancel') return finish(new JobError('CANCELLED', 'extraction cancelled'));
         if (this.closed) return finish(new JobError('INTERNAL', 'the PDF parser was shut down'));
@@ -473,6 +475,7 @@ export class ParserPool {
       };
 
       const timer = setTimeout(() => {
+        elapsedMs = performance.now() - startedAt;
         const cpuNow = cpuMs(child.pid);
         cpuUsedMs = cpuNow !== undefined && cpuAtStart !== undefined ? cpuNow - cpuAtStart : undefined;
         kill('timeout');
