@@ -124,4 +124,3 @@ async function startsWithPdfHeader(file: string): Promise<boolean> {
     await fh.close();
   }
 }
-

@@ -365,7 +365,15 @@ export class FakeTelegram extends EventEmitter {
     }
     if (!parsed || typeof parsed !== 'object' || typeof (parsed as Json).method !== 'string') return;
     const { method, ...params } = parsed as Json & { method: string };
-    const call: ApiCall = { method, params, files: {}, contentType: 'application/json', at: Date.now(), status: 200, viaWebhookReply: true };
+    const call: ApiCall = {
+      method,
+      params,
+      files: {},
+      contentType: 'application/json',
+      at: Date.now(),
+      status: 200,
+      viaWebhookReply: true,
+    };
     try {
       if (method === 'getUpdates') throw new ApiError(400, 'Bad Request: getUpdates is not allowed in a webhook reply');
       const fault = this.takeFault(method, params);
