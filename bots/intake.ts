@@ -16,8 +16,11 @@ import { acceptedText, duplicateText, rateLimitedText, stripFormatChars, type St
 /** What intake needs from the runtime (a narrow slice of the services). */
 export interface IntakeDeps {
   submitter: { submit(request: SubmitRequest): Promise<SubmitOutcome> };
-  /** The user's remembered choices (avatar, layout, captions); absent on doors without them. */
-  preferences?: Pick<UserPreferences, 'getOptions'>;
+  /**
+   * Present on doors whose users remember choices (avatar, layout, captions). The choices are
+   * read inside admission's script (no round trip of their own) and put under the request's.
+   */
+  preferences?: UserPreferences;
   logger: Logger;
 }
 
@@ -58,6 +61,8 @@ export interface PdfRequest {
   maxBytes: number;
   /** Choices made with this request (a form's fields); they win over remembered ones. */
   options?: JobOptions;
+  /** This delivery of the request (a Telegram update_id): a redelivery is answered `repeated`. */
+  requestId?: string;
 }
 
 /** Every answer intake can give: submit's, and `refused` for what intake itself turns away. */
@@ -98,14 +103,15 @@ export async function submitPdf(deps: IntakeDeps, req: PdfRequest): Promise<Inta
     );
     return { status: 'refused', error: refused };
   }
-  const remembered = (await deps.preferences?.getOptions(req.requester.userKey)) ?? {};
   const title = titleOf(req.facts);
   try {
     return await deps.submitter.submit({
       dedupeKey: req.dedupeKey,
       requester: req.requester,
       file: req.file,
-      options: { ...remembered, ...req.options },
+      ...(req.options ? { options: req.options } : {}),
+      withRemembered: deps.preferences !== undefined,
+      ...(req.requestId ? { requestId: req.requestId } : {}),
       ...(title ? { title } : {}),
     });
   } catch (err) {

@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'NOT_A_PDF',
   'PDF_ENCRYPTED',
   'PDF_CORRUPT',
+  // Reading the PDF ran out of time (retried when the machine, not the file, was the cause).
+  'PDF_PARSE_TIMEOUT',
   'PDF_SCANNED',
   'TEXT_TOO_SHORT',
   'TEXT_GIBBERISH',
@@ -51,6 +53,10 @@ const EN: Record<ErrorCode, Explanation> = {
   NOT_A_PDF: { what: 'This file is not a PDF.', next: 'Send the document as a .pdf file.' },
   PDF_ENCRYPTED: { what: 'The PDF is protected by a password.', next: 'Remove the password and send it again.' },
   PDF_CORRUPT: { what: 'The PDF is damaged and cannot be read.', next: 'Export it again from the original app and resend it.' },
+  PDF_PARSE_TIMEOUT: {
+    what: 'Reading the PDF took longer than allowed; the service may have been busy.',
+    next: 'Please send it again in a few minutes. If it keeps happening, send a smaller or simpler PDF.',
+  },
   PDF_SCANNED: {
     what: 'The PDF holds only images of pages (a scan) and no selectable text.',
     next: 'Send a PDF with selectable text, or run OCR on it first.',
@@ -98,6 +104,10 @@ const AR: Record<ErrorCode, Explanation> = {
   NOT_A_PDF: { what: 'هذا الملف ليس بصيغة PDF.', next: 'أرسل المستند كملف ‎.pdf.' },
   PDF_ENCRYPTED: { what: 'الملف محمي بكلمة مرور.', next: 'أزل كلمة المرور ثم أرسله مرة أخرى.' },
   PDF_CORRUPT: { what: 'الملف تالف ولا يمكن قراءته.', next: 'صدّره مرة أخرى من التطبيق الأصلي وأعد إرساله.' },
+  PDF_PARSE_TIMEOUT: {
+    what: 'استغرقت قراءة الملف وقتاً أطول من المسموح؛ ربما كانت الخدمة مشغولة.',
+    next: 'يرجى إرساله مرة أخرى بعد بضع دقائق. وإن تكرر الأمر فأرسل ملفاً أصغر أو أبسط.',
+  },
   PDF_SCANNED: {
     what: 'الملف يحتوي على صور للصفحات فقط (مسح ضوئي) بلا نص قابل للتحديد.',
     next: 'أرسل ملف PDF بنص قابل للتحديد، أو استخدم التعرف الضوئي على الحروف أولاً.',

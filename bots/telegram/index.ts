@@ -62,6 +62,7 @@ export async function startTelegramFrontDoor(
     token,
     apiRoot: config.telegram.apiRoot,
     sequential: mode === 'polling',
+    webhookReply: mode === 'webhook',
     ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
   });
   // getMe once: the bot's username is needed to recognise "/video@us" and "@us" in groups.

@@ -30,6 +30,7 @@ export interface TelegramFrontDeps extends FrontDoorDeps {
 
 export const userKeyOf = (userId: number) => `tg:${userId}`;
 export const dedupeKeyOf = (chatId: number, messageId: number) => `tg:${chatId}:${messageId}`;
+const updateRequestId = (updateId: number) => `tg-update:${updateId}`;
 
 /** Does this group message's caption address us (/video, /video@us, @us)? */
 function captionAddressesBot(msg: Message, me: { id: number; username: string }): boolean {
@@ -77,12 +78,16 @@ async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessage: Mess
     facts: { name: doc.file_name, mimeType: doc.mime_type, ...(doc.file_size !== undefined ? { size: doc.file_size } : {}) },
     // The message's metadata is enough to refuse: no getFile, no job.
     maxBytes: downloadLimit(deps.limits.maxPdfBytes, deps.localApi),
+    // A redelivered update is recognised by admission (bot.ts leaves documents to it).
+    requestId: updateRequestId(ctx.update.update_id),
   };
-  const outcome = await submitUntilStored(
-    deps,
-    request,
-    deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id }),
-  );
+  const log = deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id });
+  const outcome = await submitUntilStored(deps, request, log);
+  if (outcome.status === 'duplicate' && outcome.repeated) {
+    // This update was handled before (Telegram redelivered it): answered once, not twice.
+    log.info({ event: 'telegram_update_repeated', updateId: ctx.update.update_id }, 'update already handled');
+    return;
+  }
   await reply(ctx, deps.logger, outcomeText(locale, outcome, deps.limits));
 }
 

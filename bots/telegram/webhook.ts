@@ -1,8 +1,9 @@
 // Webhook mode: POST /telegram/webhook on the web process's server. The secret token header
 // (X-Telegram-Bot-Api-Secret-Token) is checked before the body is read (401), the body is counted
 // as it arrives and refused past MAX_UPDATE_BYTES (413, connection closed); grammY's
-// webhookCallback then answers only when the update's handler finished, i.e. after the job is
-// durably enqueued; a handler error answers 500 and Telegram delivers the update again.
+// webhookCallback then answers with the handler's first sendMessage as the body (a webhook
+// reply, bot.ts), or empty when the handler finished without one; either way only after the job
+// is durably enqueued. A handler error answers 500 and Telegram delivers the update again.
 import type { FastifyPluginAsync, RouteHandlerMethod } from 'fastify';
 import { webhookCallback, type Bot } from 'grammy';
 import type { Logger } from '../../src/logger.js';

@@ -62,7 +62,8 @@ async function readHead(path: string): Promise<Buffer> {
  * Read a PDF and return its checked text.
  *
  * Throws JobError: NOT_A_PDF (no `%PDF-` in the first 1024 bytes), PDF_ENCRYPTED, PDF_CORRUPT
- * (unparseable, too slow, too much memory), PDF_SCANNED, TEXT_TOO_SHORT, TEXT_GIBBERISH, CANCELLED
+ * (unparseable, too much memory), PDF_PARSE_TIMEOUT (too slow: retryable when the machine was
+ * busy), PDF_SCANNED, TEXT_TOO_SHORT, TEXT_GIBBERISH, CANCELLED
  * (opts.signal), INTERNAL (the parser could not start). File system errors on `input.path` itself
  * (ENOENT...) are passed through unchanged: the file is ours, not the user's.
  */

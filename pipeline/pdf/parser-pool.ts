@@ -9,7 +9,7 @@
 // slot is idle. bench/parser-warm.ts measures parsesPerChild > 1 (a child kept while its RSS
 // stays under recycleAboveMb); BENCHMARKS.md has the numbers behind the default.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -79,6 +79,36 @@ export async function rssMb(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks (100 on every Linux we run on). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, ms) a process has used, from /proc; undefined where unreadable. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces: count from after its ')'; field 3 is [0].
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime (14) + stime (15)
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A parse that ran out of time. When the child got less than half of that time as CPU, the
+ * machine was busy (other parses, ffmpeg, other tenants) and the same file may well parse on
+ * another attempt: retryable. A parse that used its budget is the file's doing: final.
+ */
+function parseTimeout(timeoutMs: number, elapsedMs: number, cpuUsedMs: number | undefined): JobError {
+  const starved = cpuUsedMs === undefined || cpuUsedMs < elapsedMs / 2;
+  const cpu = cpuUsedMs === undefined ? 'unknown' : `${Math.round(cpuUsedMs)} ms`;
+  return new JobError('PDF_PARSE_TIMEOUT', `took too long to parse (${timeoutMs} ms; CPU used: ${cpu})`, {
+    retryable: starved,
+  });
 }
 
 /** One parser child: started, ready once pdf-parse is loaded, gone after its exit event. */
@@ -397,6 +427,10 @@ export class ParserPool {
     return new Promise((resolve, reject) => {
       let settled = false;
       let killedFor: KillReason | undefined;
+      const startedAt = performance.now();
+      const cpuAtStart = cpuMs(child.pid);
+      let cpuUsedMs: number | undefined;
+      let elapsedMs = timeoutMs;
 
       const finish = (err: Error | undefined, value?: { facts: PdfFacts; pagesParsed: number }) => {
         if (settled) return;
@@ -425,7 +459,7 @@ export class ParserPool {
       };
       const onError = (e: Error) => finish(new JobError('INTERNAL', 'the PDF parser process failed', { cause: e }));
       const onExit = (code: number | null, sig: NodeJS.Signals | null) => {
-        if (killedFor === 'timeout') return finish(new JobError('PDF_CORRUPT', 'took too long to parse'));
+        if (killedFor === 'timeout') return finish(parseTimeout(timeoutMs, elapsedMs, cpuUsedMs));
         if (killedFor === 'memory') return finish(new JobError('PDF_CORRUPT', `needed more than ${limit} MB of memory to parse`));
         if (killedFor === 'cancel') return finish(new JobError('CANCELLED', 'extraction cancelled'));
         if (this.closed) return finish(new JobError('INTERNAL', 'the PDF parser was shut down'));
@@ -440,7 +474,12 @@ export class ParserPool {
         finish(new JobError('PDF_CORRUPT', `PDF parser stopped (${how})`));
       };
 
-      const timer = setTimeout(() => kill('timeout'), timeoutMs);
+      const timer = setTimeout(() => {
+        elapsedMs = performance.now() - startedAt;
+        const cpuNow = cpuMs(child.pid);
+        cpuUsedMs = cpuNow !== undefined && cpuAtStart !== undefined ? cpuNow - cpuAtStart : undefined;
+        kill('timeout');
+      }, timeoutMs);
       // The heap limit does not cover ArrayBuffers (decoded streams): watch the whole process.
       let polling = false;
       const watchdog = setInterval(() => {

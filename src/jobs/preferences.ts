@@ -44,13 +44,20 @@ export class UserPreferences {
     await this.set(userKey, 'captions', on ? 'on' : 'off');
   }
 
-  /** Everything remembered, as job options. Values an older version wrote that no longer exist are ignored. */
+  /** Everything remembered, as job options. */
   async getOptions(userKey: string): Promise<RememberedOptions> {
-    const h = await this.redis.hgetall(this.key(userKey));
-    const out: RememberedOptions = {};
-    if (h.avatar && (AVATAR_STYLES as readonly string[]).includes(h.avatar)) out.avatarStyle = h.avatar as AvatarStyle;
-    if (h.layout && (VIDEO_LAYOUTS as readonly string[]).includes(h.layout)) out.layout = h.layout as VideoLayout;
-    if (h.captions === 'on' || h.captions === 'off') out.captions = h.captions === 'on';
-    return out;
+    return rememberedFrom(await this.redis.hgetall(this.key(userKey)));
   }
+}
+
+/**
+ * The remembered choices in a preferences hash (as HGETALL gives it; admission reads it inside
+ * its script). Values an older version wrote that no longer exist are ignored.
+ */
+export function rememberedFrom(h: Record<string, string>): RememberedOptions {
+  const out: RememberedOptions = {};
+  if (h.avatar && (AVATAR_STYLES as readonly string[]).includes(h.avatar)) out.avatarStyle = h.avatar as AvatarStyle;
+  if (h.layout && (VIDEO_LAYOUTS as readonly string[]).includes(h.layout)) out.layout = h.layout as VideoLayout;
+  if (h.captions === 'on' || h.captions === 'off') out.captions = h.captions === 'on';
+  return out;
 }

@@ -10,6 +10,7 @@ import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { ADMIT } from '../redis/scripts/admit.js';
 import { LEDGER_TTL_SECONDS, utcDay } from '../ops/costs.js';
+import { rememberedFrom, type RememberedOptions } from '../jobs/preferences.js';
 
 /** Budget caps as plain data (config), and what a job holds against them when admitted. */
 export interface AdmissionBudget {
@@ -32,8 +33,15 @@ export interface AdmissionSettings {
 }
 
 export type AdmissionResult =
-  | { status: 'accepted'; jobId: string; position: number }
-  | { status: 'duplicate'; jobId: string; recordState: string | undefined }
+  | { status: 'accepted'; jobId: string; position: number; remembered?: RememberedOptions }
+  | {
+      status: 'duplicate';
+      jobId: string;
+      recordState: string | undefined;
+      /** The admitted request had this request's requestId: a redelivery of the same request. */
+      repeated?: boolean;
+      remembered?: RememberedOptions;
+    }
   | { status: 'limited'; retryAfterMs: number }
   | { status: 'busy'; queued: number }
   | { status: 'over-budget'; scope: 'service' | 'user'; spentUsd: number; heldUsd: number; needUsd: number; limitUsd: number };
@@ -44,6 +52,14 @@ export interface AdmissionRequest {
   userKey: string;
   platform: Platform;
   title?: string | undefined;
+  /**
+   * Names this delivery of the request on its platform (a Telegram update_id), so a redelivery
+   * is told apart from another request for the same file: the platform's own "seen" check,
+   * folded into the same round trip.
+   */
+  requestId?: string | undefined;
+  /** Also read the user's remembered choices (same round trip): `remembered` in the result. */
+  withRemembered?: boolean;
 }
 
 const DEDUPE_TTL_MS = 7 * 86_400_000;
@@ -75,7 +91,7 @@ export class Admission {
     const day = utcDay(now ?? Date.now());
     const b = s.budget;
     const holdUsd = b && (b.dailyUsd !== undefined || b.userDailyUsd !== undefined) ? b.holdUsd : 0;
-    const reply = await runScript<[number, string, string | number, string?]>(
+    const reply = await runScript<[number, string, string | number, (string | number | string[])?, string[]?]>(
       this.redis,
       ADMIT,
       [
@@ -89,6 +105,7 @@ export class Admission {
         k.ops.userCost(day),
         k.record(r.jobId),
         k.userJobs(r.userKey),
+        k.preferences(r.userKey),
       ],
       [
         r.jobId,
@@ -105,14 +122,23 @@ export class Admission {
         r.platform,
         r.title ?? '',
         LEDGER_TTL_SECONDS,
+        r.requestId ?? '',
+        r.withRemembered ? '1' : '',
         ...(now !== undefined ? [now] : []),
       ],
     );
+    const remembered = (flat: unknown) => (r.withRemembered ? { remembered: rememberedFrom(pairs(flat)) } : {});
     switch (reply[0]) {
       case 1:
-        return { status: 'accepted', jobId: reply[1], position: Number(reply[2]) };
+        return { status: 'accepted', jobId: reply[1], position: Number(reply[2]), ...remembered(reply[3]) };
       case 2:
-        return { status: 'duplicate', jobId: reply[1], recordState: reply[2] ? String(reply[2]) : undefined };
+        return {
+          status: 'duplicate',
+          jobId: reply[1],
+          recordState: reply[2] ? String(reply[2]) : undefined,
+          ...(r.requestId ? { repeated: reply[3] === 1 } : {}),
+          ...remembered(reply[4]),
+        };
       case 0:
         return { status: 'limited', retryAfterMs: Number(reply[1]) };
       case 3:
@@ -136,4 +162,12 @@ export class Admission {
     const now = this.clock?.() ?? Date.now();
     return this.redis.zcount(this.keys.intake, now - INTAKE_LEASE_MS, '+inf');
   }
+}
+
+/** HGETALL's flat [field, value, ...] reply, as an object. */
+function pairs(flat: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(flat)) return out;
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
 }

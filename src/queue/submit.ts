@@ -16,11 +16,19 @@ export interface SubmitRequest {
   file: FileRef;
   options?: JobOptions;
   title?: string;
+  /** This delivery of the request (a Telegram update_id): see AdmissionRequest.requestId. */
+  requestId?: string;
+  /**
+   * Put the user's remembered choices (avatar, layout, captions) under `options`; they are read
+   * inside the admission script, so this costs no round trip of its own.
+   */
+  withRemembered?: boolean;
 }
 
 export type SubmitOutcome =
   | { status: 'accepted'; jobId: string; position: number }
-  | { status: 'duplicate'; jobId: string }
+  /** repeated: this very request (same requestId) was admitted before: a redelivery. */
+  | { status: 'duplicate'; jobId: string; repeated?: boolean }
   | { status: 'limited'; retryAfterMs: number }
   /** SERVICE_BUSY: the intake ceiling (MAX_QUEUED_JOBS) is reached; nothing was stored. */
   | { status: 'busy'; error: JobError }
@@ -67,7 +75,15 @@ export class JobSubmitter {
     }
     for (const guard of this.deps.guards ?? []) await guard(request);
 
-    const a = await admission.admit({ jobId, dedupeKey: request.dedupeKey, userKey, platform, title: request.title });
+    const a = await admission.admit({
+      jobId,
+      dedupeKey: request.dedupeKey,
+      userKey,
+      platform,
+      title: request.title,
+      requestId: request.requestId,
+      withRemembered: request.withRemembered ?? false,
+    });
     let position: number;
     switch (a.status) {
       case 'limited':
@@ -108,8 +124,8 @@ export class JobSubmitter {
         // Admitted before. If that attempt died between admission and add (its record still
         // says queued and no job exists), finish it now; otherwise it is a plain repeat.
         if (a.recordState !== 'queued' || (await queue.getJob(a.jobId))) {
-          logger.info({ event: 'duplicate_request', jobId: a.jobId }, 'request already has a job');
-          return { status: 'duplicate', jobId: a.jobId };
+          logger.info({ event: 'duplicate_request', jobId: a.jobId, repeated: a.repeated }, 'request already has a job');
+          return { status: 'duplicate', jobId: a.jobId, ...(a.repeated !== undefined ? { repeated: a.repeated } : {}) };
         }
         const counts = await queue.getJobCounts('waiting', 'prioritized');
         position = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + 1;
@@ -123,7 +139,7 @@ export class JobSubmitter {
     const data: VideoJobData = {
       requester: request.requester,
       file: request.file,
-      options: request.options ?? {},
+      options: { ...a.remembered, ...request.options },
       checkpoint: {},
       chat: {},
       createdAt: Date.now(),

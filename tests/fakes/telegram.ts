@@ -52,6 +52,8 @@ export interface ApiCall {
   at: number;
   status: number;
   description?: string;
+  /** Sent as a webhook's response body (a "webhook reply"), not as its own request. */
+  viaWebhookReply?: boolean;
 }
 
 export interface StoredMessage {
@@ -345,7 +347,44 @@ export class FakeTelegram extends EventEmitter {
     });
     const body = await res.body.text();
     this.webhookDeliveries.push({ updateId: Number(update.update_id), status: res.statusCode, ms: performance.now() - started });
+    if (res.statusCode >= 200 && res.statusCode < 300) await this.applyWebhookReply(body);
     return { status: res.statusCode, body };
+  }
+
+  /**
+   * What Telegram does with a 2xx webhook answer whose body is a method call
+   * (`{"method":"sendMessage",...}`): it runs the call and tells the bot nothing, not even an
+   * error (a blocked user's 403 is only recorded here). A body that is not a call is ignored.
+   */
+  async applyWebhookReply(body: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = body ? JSON.parse(body) : undefined;
+    } catch {
+      return;
+    }
+    if (!parsed || typeof parsed !== 'object' || typeof (parsed as Json).method !== 'string') return;
+    const { method, ...params } = parsed as Json & { method: string };
+    const call: ApiCall = {
+      method,
+      params,
+      files: {},
+      contentType: 'application/json',
+      at: Date.now(),
+      status: 200,
+      viaWebhookReply: true,
+    };
+    try {
+      if (method === 'getUpdates') throw new ApiError(400, 'Bad Request: getUpdates is not allowed in a webhook reply');
+      const fault = this.takeFault(method, params);
+      if (fault) throw new ApiError(fault.error_code, fault.description);
+      await this.dispatch(method, params, {});
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(500, `Internal Server Error: ${(err as Error).message}`);
+      call.status = e.code;
+      call.description = e.description;
+    }
+    this.record(call);
   }
 
   // ---------------------------------------------------------------- what the bot did
@@ -440,7 +479,7 @@ export class FakeTelegram extends EventEmitter {
           fault.retry_after !== undefined ? { retry_after: fault.retry_after } : undefined,
         );
       }
-      const result = await this.dispatch(method, parsed.params, parsed.files, req, res);
+      const result = await this.dispatch(method, parsed.params, parsed.files, { req, res });
       if (result === NO_ANSWER) return; // getUpdates answered (or was terminated) on its own
       this.record(call);
       this.answerOk(res, result);
@@ -507,8 +546,8 @@ export class FakeTelegram extends EventEmitter {
     method: string,
     p: Json,
     files: Record<string, UploadedFile>,
-    req: IncomingMessage,
-    res: ServerResponse,
+    /** The request being answered (getUpdates holds it open); absent for a webhook reply. */
+    http?: { req: IncomingMessage; res: ServerResponse },
   ): Promise<unknown> {
     switch (method) {
       case 'getMe':
@@ -548,7 +587,8 @@ export class FakeTelegram extends EventEmitter {
           ...(this.webhook?.allowedUpdates ? { allowed_updates: this.webhook.allowedUpdates } : {}),
         };
       case 'getUpdates':
-        return this.getUpdates(p, req, res);
+        if (!http) throw new ApiError(400, 'Bad Request: getUpdates needs its own request');
+        return this.getUpdates(p, http.req, http.res);
       case 'setMyCommands': {
         // A chat's own menu needs a chat Telegram knows: "chat not found" otherwise (e.g. a user
         // who never opened a chat with the bot).

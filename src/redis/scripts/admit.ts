@@ -19,30 +19,46 @@ import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
  * KEYS[8] the day's user-cost (zset: user -> USD)
  * KEYS[9] the job's /status record (hash)
  * KEYS[10] the user's records (zset: job id -> created at, ms)
+ * KEYS[11] the user's remembered choices (hash, src/jobs/preferences.ts): read, never written
  * ARGV[1] job id   ARGV[2] user key   ARGV[3] rate window ms   ARGV[4] max accepted per window
  * ARGV[5] dedupe ttl ms   ARGV[6] max jobs waiting or running   ARGV[7] intake lease ms (an entry
  *         whose job never reported its end stops counting after it)
  * ARGV[8] budget hold USD ('0': the job costs nothing, no budget check)   ARGV[9] hold ms
  * ARGV[10] service daily cap or ''   ARGV[11] user daily cap or ''
  * ARGV[12] platform   ARGV[13] title or ''   ARGV[14] ledger ttl s (for the refusal counters)
- * ARGV[15] now ms (optional; tests drive a virtual clock — otherwise Redis TIME)
- * Returns {1, jobId, position}                   accepted (position: jobs waiting, this one included)
- *         {2, existingJobId, recordState or ''}  duplicate (nothing counted)
+ * ARGV[15] request id or '' (names this delivery of the request, e.g. a Telegram update_id:
+ *         kept in the record, so a redelivery of the admitted request can be told from another
+ *         request for the same file)   ARGV[16] '1': return the remembered choices, '' not
+ * ARGV[17] now ms (optional; tests drive a virtual clock — otherwise Redis TIME)
+ * Returns {1, jobId, position, choices}          accepted (position: jobs waiting, this one included)
+ *         {2, existingJobId, recordState or '', repeated 0|1, choices}
+ *                                                duplicate (nothing counted; repeated: the same
+ *                                                request id as the admitted one)
  *         {0, retryAfterMs}                      rate limited
  *         {3, jobs waiting or running}           busy: the intake ceiling is reached
  *         {4, 'service'|'user', spent, held}     over a daily budget (numbers as strings)
  */
 export const ADMIT: RedisScript = {
-  name: 'd2vAdmit2',
-  keys: 10,
+  name: 'd2vAdmit3',
+  keys: 11,
   lua: `${BUDGET_CHECK_LUA}
+-- The user's remembered choices ride along, so intake needs no read of its own (HGETALL: flat).
+local function choices()
+  if ARGV[16] == '1' then return redis.call('HGETALL', KEYS[11]) end
+  return {}
+end
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  local state = ''
-  if existing == ARGV[1] then state = redis.call('HGET', KEYS[9], 'state') or '' end
-  return {2, existing, state}
+  local state, request = '', ''
+  if existing == ARGV[1] then
+    local r = redis.call('HMGET', KEYS[9], 'state', 'requestId')
+    state, request = r[1] or '', r[2] or ''
+  end
+  local repeated = 0
+  if ARGV[15] ~= '' and request == ARGV[15] then repeated = 1 end
+  return {2, existing, state, repeated, choices()}
 end
-local now = tonumber(ARGV[15])
+local now = tonumber(ARGV[17])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -96,7 +112,8 @@ end
 redis.call('HSET', KEYS[9], 'jobId', ARGV[1], 'userKey', ARGV[2], 'platform', ARGV[12], 'state', 'queued',
   'createdAt', now, 'updatedAt', now)
 if ARGV[13] ~= '' then redis.call('HSET', KEYS[9], 'title', ARGV[13]) end
+if ARGV[15] ~= '' then redis.call('HSET', KEYS[9], 'requestId', ARGV[15]) end
 redis.call('ZADD', KEYS[10], now, ARGV[1])
-return {1, ARGV[1], redis.call('ZCARD', KEYS[4])}
+return {1, ARGV[1], redis.call('ZCARD', KEYS[4]), choices()}
 `,
 };

@@ -67,13 +67,17 @@ describe('Telegram webhook: a PDF in a private chat', () => {
     const { u, chat } = newUser();
     const { res, messageId } = await sendPdf(u, chat);
 
-    // The webhook was answered only after the job was enqueued and acknowledged.
+    // The webhook was answered only after the job was enqueued, with the acknowledgement as its
+    // body (a webhook reply: no Bot API request of its own), which Telegram then sent.
     expect(res?.status).toBe(200);
     const ackTexts = fake.textsTo(chat.id);
     expect(ackTexts).toHaveLength(1);
     const jobId = jobIdIn(ackTexts)!;
     expect(ackTexts[0]).toBe(acceptedText('en', jobId, 1));
     expect(fake.botMessages(chat.id)[0]!.replyTo).toBe(messageId);
+    expect(JSON.parse(res!.body)).toMatchObject({ method: 'sendMessage', chat_id: chat.id, text: ackTexts[0] });
+    const acks = fake.callsOf('sendMessage').filter((c) => String(c.params.chat_id) === String(chat.id));
+    expect(acks.map((c) => [c.viaWebhookReply, c.status])).toEqual([[true, 200]]);
 
     const rec = await finished(jobId);
     expect(rec.state).toBe('completed');
@@ -335,7 +339,10 @@ describe('Telegram webhook: delivery and idempotence', () => {
     const [r1, r2] = [await fake.send(update), await fake.send(update)];
     expect(r1?.status).toBe(200);
     expect(r2?.status).toBe(200);
+    // The second delivery is answered with an empty 200: no second acknowledgement.
+    expect(r2?.body).toBe('');
     expect(fake.textsTo(chat.id)).toHaveLength(1);
+    expect(h.logs.events('telegram_update_repeated').filter((e) => e.updateId === update.update_id)).toHaveLength(1);
     const jobs = await h.services.records.listForUser(`tg:${u.id}`);
     expect(jobs).toHaveLength(1);
     expect(h.logs.events('job_created').filter((e) => e.userKey === `tg:${u.id}`)).toHaveLength(1);
@@ -400,8 +407,11 @@ describe('Telegram webhook: delivery and idempotence', () => {
     expect((await finished(job!.jobId)).state).toBe('cancelled');
     expect(h.logs.events('chat_unavailable').some((e) => e.jobId === job!.jobId)).toBe(true);
     expect(renderer.creates).toHaveLength(rendersBefore);
-    // This chat's own failed reply, not any earlier test's.
-    expect(h.logs.events('telegram_reply_failed').some((e) => e.chatId === blocked.chat.id)).toBe(true);
+    // The acknowledgement went as the webhook's reply: Telegram refused it (403) and told nobody.
+    const acks = fake.callsOf('sendMessage').filter((c) => String(c.params.chat_id) === String(blocked.chat.id));
+    // (Later 403s are the worker's progress message, which ends the job.)
+    expect(acks[0]).toMatchObject({ viaWebhookReply: true, status: 403 });
+    expect(acks.filter((c) => c.viaWebhookReply)).toHaveLength(1);
 
     // The worker is alive: the next user's video goes out.
     const { u, chat } = newUser();

@@ -132,10 +132,16 @@ describe('savePdfStream on the hostile inputs', () => {
 });
 
 describe('extractPdf: hostile files end with a code and this process lives on', TEST_TIMEOUT, () => {
-  it('decompression bomb (a content stream inflating to 4 GiB): PDF_CORRUPT within the default budget', async () => {
+  it('decompression bomb (a content stream inflating to 4 GiB): ends within the default budget', async () => {
     // Default limits (25 s, 512 MB): whichever is hit first ends it.
-    const err = await expectCode(extractPdf({ path: await makeDecompressionBomb(dir) }), 'PDF_CORRUPT');
-    expect(err.message).toMatch(/memory|too long/);
+    const err = await extractPdf({ path: await makeDecompressionBomb(dir) }).then(
+      () => undefined,
+      (e: unknown) => e as JobError,
+    );
+    // The memory budget, unless a busy machine lets the time budget run out first.
+    expect(err).toBeInstanceOf(JobError);
+    expect(['PDF_CORRUPT', 'PDF_PARSE_TIMEOUT']).toContain(err!.code);
+    expect(err!.message).toMatch(/memory|too long/);
     await expectStillWorking();
   });
   it('100,000 nested arrays in the page dictionary: PDF_CORRUPT (stack overflow inside the parser)', async () => {
@@ -156,9 +162,9 @@ describe('extractPdf: hostile files end with a code and this process lives on', 
     expect(r.text).not.toContain(`This is page ${MAX_TEXT_PAGES + 1} of`);
     await expectStillWorking();
   });
-  it('past the time budget the parser is killed: PDF_CORRUPT "took too long to parse"', async () => {
-    const err = await expectCode(extractPdf({ path: control }, { timeoutMs: 1 }), 'PDF_CORRUPT');
-    expect(err.message).toBe('took too long to parse');
+  it('past the time budget the parser is killed: PDF_PARSE_TIMEOUT', async () => {
+    const err = await expectCode(extractPdf({ path: control }, { timeoutMs: 1 }), 'PDF_PARSE_TIMEOUT');
+    expect(err.message).toMatch(/^took too long to parse \(1 ms; CPU used: /);
     await expectStillWorking();
   });
   it('past the memory budget the parser is killed: PDF_CORRUPT', async () => {

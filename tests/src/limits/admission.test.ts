@@ -65,6 +65,37 @@ describe('Admission: sliding window and dedupe', () => {
     expect((await admit('u', 'n5', 'n5')).status).toBe('limited');
   });
 
+  it('tells a redelivery of the admitted request (same request id) from another request for the same file', async () => {
+    const now = 6_000_000;
+    const { admission } = admitter(rateOnly, () => now);
+    const admit = (requestId?: string) =>
+      admission.admit({ jobId: 'j1', dedupeKey: 'file', userKey: 'u', platform: 'test', ...(requestId ? { requestId } : {}) });
+    expect(await admit('update:1')).toEqual({ status: 'accepted', jobId: 'j1', position: 1 });
+    expect(await admit('update:1')).toEqual({ status: 'duplicate', jobId: 'j1', recordState: 'queued', repeated: true });
+    expect(await admit('update:2')).toEqual({ status: 'duplicate', jobId: 'j1', recordState: 'queued', repeated: false });
+    // Without a request id nothing is said either way.
+    expect(await admit()).toEqual({ status: 'duplicate', jobId: 'j1', recordState: 'queued' });
+  });
+
+  it("reads the user's remembered choices in the same step, accepted or duplicate, ignoring unknown values", async () => {
+    const now = 7_000_000;
+    const { admission, prefix } = admitter(rateOnly, () => now);
+    await redis.hset(redisKeys(prefix).preferences('u'), { avatar: 'friendly', layout: 'cinema', captions: 'off' });
+    const admit = (withRemembered: boolean) =>
+      admission.admit({ jobId: 'j1', dedupeKey: 'file', userKey: 'u', platform: 'test', withRemembered });
+    expect(await admit(true)).toEqual({
+      status: 'accepted',
+      jobId: 'j1',
+      position: 1,
+      remembered: { avatarStyle: 'friendly', captions: false },
+    });
+    expect(await admit(true)).toMatchObject({ status: 'duplicate', remembered: { avatarStyle: 'friendly', captions: false } });
+    expect(await admit(false)).not.toHaveProperty('remembered');
+    // A user who chose nothing.
+    const other = await admission.admit({ jobId: 'j2', dedupeKey: 'f2', userKey: 'v', platform: 'test', withRemembered: true });
+    expect(other).toMatchObject({ status: 'accepted', remembered: {} });
+  });
+
   it('matches a model of the exact sliding window for any request sequence (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

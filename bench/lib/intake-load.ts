@@ -1,0 +1,218 @@
+// What the intake benchmarks share (bench/telegram-webhook.ts, slack-events.ts, web-upload.ts):
+// the load generator (keep-alive connections posting prepared requests, timing each answer), the
+// floor they are compared with (a bare node:http server that answers after one Redis LPUSH), the
+// rounds that alternate the servers so background load on a shared machine hits them alike, a
+// count of the Redis commands one request costs (MONITOR), and the result table.
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import { Pool } from 'undici';
+
+/** One prepared request: its body, its own headers, and a key naming it (for acknowledgements). */
+export interface LoadRequest {
+  body: string | Buffer;
+  key: string;
+  headers?: Record<string, string>;
+}
+
+export interface Run {
+  /** ms from sending a request to its full answer. */
+  http: number[];
+  /** ms from sending a request to its acknowledgement reaching the platform (when measured). */
+  ack: number[];
+  seconds: number;
+  /** Answers that were not 2xx. */
+  errors: number;
+  count: number;
+}
+
+export const emptyRun = (): Run => ({ http: [], ack: [], seconds: 0, errors: 0, count: 0 });
+
+function addRun(into: Run, r: Run): void {
+  into.http.push(...r.http);
+  into.ack.push(...r.ack);
+  into.seconds += r.seconds;
+  into.errors += r.errors;
+  into.count += r.count;
+}
+
+export interface DriveOptions {
+  concurrency: number;
+  /** Headers on every request (a request's own win). */
+  headers?: Record<string, string>;
+  /** Called just before a request is sent. */
+  onSent?: (key: string, t0: number) => void;
+  /** Called with every 2xx answer's body (e.g. to play Telegram's part with a webhook reply). */
+  onAnswer?: (key: string, body: string) => void | Promise<void>;
+}
+
+/** POST `requests` to `origin + path` over `concurrency` keep-alive connections; time each answer. */
+export async function drive(origin: string, path: string, requests: LoadRequest[], opts: DriveOptions): Promise<Run> {
+  const pool = new Pool(origin, { connections: opts.concurrency, pipelining: 1 });
+  const run = emptyRun();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= requests.length) return;
+        const { body, key, headers } = requests[i]!;
+        const t0 = performance.now();
+        opts.onSent?.(key, t0);
+        const res = await pool.request({
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', ...opts.headers, ...headers },
+          body,
+        });
+        const text = await res.body.text();
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        if (!ok) run.errors++;
+        run.http.push(performance.now() - t0);
+        if (ok) await opts.onAnswer?.(key, text);
+      }
+    }),
+  );
+  run.seconds = (performance.now() - started) / 1000;
+  run.count = requests.length;
+  await pool.close();
+  return run;
+}
+
+export interface Floor {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The floor: node:http reads the whole body, does one Redis LPUSH (a small record of it) and
+ * answers 200: "answer after one durable write" with nothing else in the way.
+ */
+export async function startFloor(redisUrl: string, listKey: string): Promise<Floor> {
+  const redis = new Redis(redisUrl);
+  let n = 0;
+  const server: Server = createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      redis.lpush(listKey, `${++n}:${bytes}`).then(
+        () => res.writeHead(200, { 'content-length': 0 }).end(),
+        () => res.writeHead(500).end(),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await redis.del(listKey);
+      redis.disconnect();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export interface Contender {
+  name: string;
+  /** Run `count` requests, return their timings. */
+  run(count: number): Promise<Run>;
+}
+
+/** Warm each contender up, then alternate them for `rounds` rounds of about n/rounds requests. */
+export async function alternate(contenders: Contender[], n: number, rounds: number, warmup: number): Promise<Map<string, Run>> {
+  for (const c of contenders) await c.run(warmup);
+  const out = new Map(contenders.map((c) => [c.name, emptyRun()]));
+  for (let i = 0; i < rounds; i++) {
+    const per = Math.floor(n / rounds) + (i < n % rounds ? 1 : 0);
+    for (const c of contenders) addRun(out.get(c.name)!, await c.run(per));
+  }
+  return out;
+}
+
+/**
+ * The Redis commands one run of `fn` sends, by name, from MONITOR (commands run inside Lua
+ * scripts are not counted: they cost no round trip). A plain socket rather than ioredis's
+ * monitor(): that one throws on lines still arriving when it is disconnected mid-traffic.
+ */
+export async function redisCommandsDuring(redisUrl: string, fn: () => Promise<void>): Promise<Map<string, number>> {
+  const url = new URL(redisUrl);
+  // Connected before MONITOR starts, so its own start-up commands (INFO) are not counted.
+  const probe = new Redis(redisUrl);
+  await probe.ping();
+  const socket = connect(Number(url.port || 6379), url.hostname);
+  await once(socket, 'connect');
+  if (url.password) socket.write(`AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n`);
+  socket.write('MONITOR\r\n');
+  const counts = new Map<string, number>();
+  const marker = `d2v-bench-end-${Date.now()}`;
+  let sawMarker: () => void = () => {};
+  const ended = new Promise<void>((r) => (sawMarker = r));
+  let started: () => void = () => {};
+  const monitoring = new Promise<void>((r) => (started = r));
+  let rest = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\r\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') started();
+      // +1796125297.052703 [0 127.0.0.1:40924] "set" "key" ...  ([0 lua] inside scripts)
+      const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] "([^"]*)"(?: "([^"]*)")?/.exec(line);
+      if (!m) continue;
+      const [, source, cmd, arg] = m as unknown as [string, string, string, string | undefined];
+      if (cmd.toLowerCase() === 'echo' && arg === marker) sawMarker();
+      else if (source !== 'lua') counts.set(cmd.toLowerCase(), (counts.get(cmd.toLowerCase()) ?? 0) + 1);
+    }
+  });
+  await monitoring;
+  await fn();
+  // MONITOR lines may trail the replies: wait for our own marker, sent last.
+  await probe.echo(marker);
+  await ended;
+  probe.disconnect();
+  socket.destroy();
+  return counts;
+}
+
+/** "3.0 round trips per request (evalsha 1.0, exists 1.0, ...)". */
+export function perRequest(counts: Map<string, number>, requests: number): string {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const parts = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / requests).toFixed(1)}`);
+  return `${(total / requests).toFixed(1)} Redis commands per request (${parts.join(', ')})`;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+/** The Markdown table of a benchmark's runs, the floor's row last, and each row's share of it. */
+export function report(title: string, runs: Map<string, Run>, floorName: string, withAck: boolean): string {
+  const floor = runs.get(floorName)!;
+  const lines = [
+    `\n${title}; Node ${process.version}; ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+    `| server | 2xx p50 | 2xx p99 |${withAck ? ' ack p50 | ack p99 |' : ''} requests/s | non-2xx |`,
+    `|---|---|---|${withAck ? '---|---|' : ''}---|---|`,
+  ];
+  for (const [name, r] of runs) {
+    const h = sorted(r.http);
+    const a = sorted(r.ack);
+    const ack = withAck ? (a.length ? ` ${ms(pct(a, 50))} | ${ms(pct(a, 99))} |` : ' — | — |') : '';
+    lines.push(`| ${name} | ${ms(pct(h, 50))} | ${ms(pct(h, 99))} |${ack} ${Math.round(r.count / r.seconds)} | ${r.errors} |`);
+  }
+  lines.push('');
+  const floorP99 = pct(sorted(floor.http), 99);
+  for (const [name, r] of runs) {
+    if (name === floorName) continue;
+    const share = Math.round((100 * (r.count / r.seconds)) / (floor.count / floor.seconds));
+    lines.push(
+      `${name}: ${share}% of the floor's throughput, p99 ${(pct(sorted(r.http), 99) / floorP99).toFixed(1)}x the floor's`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+// The Slack events endpoint under load: N signed event_callback requests (a user shares a PDF
+// with the app in a DM: `message` / `file_share`) from M users, posted the way Slack does (up to
+// `--concurrency` connections) to the real Bolt HTTP receiver on our HTTP server (signature
+// check, the user's locale, JobSubmitter.submit on a real redis-server); the "Got it" message
+// goes to the fake Slack Web API in the background, as in production. Beside it, in the same
+// run, machine and Redis, alternating in rounds: a bare node:http server that answers after one
+// Redis LPUSH (the floor, bench/lib/intake-load.ts). Also reported: the Redis commands one event
+// costs (MONITOR over 20 events sent one at a time). No worker runs: intake only.
+// Run: npm run bench:slack  [-- --n 2000 --users 50 --concurrency 32 --rounds 4]
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createCoreServices } from '../src/app/services.js';
+import { createHttpServer } from '../src/http/server.js';
+import { freePort, startRedisServer } from '../src/redis/embedded.js';
+import { startSlackFrontDoor } from '../bots/slack/index.js';
+import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
+import { FakeSlack } from '../tests/fakes/slack.js';
+import { alternate, drive, perRequest, redisCommandsDuring, report, startFloor, type LoadRequest } from './lib/intake-load.js';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    users: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '32' },
+    warmup: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '4' },
+  },
+});
+const N = Number(values.n);
+const USERS = Number(values.users);
+const CONCURRENCY = Number(values.concurrency);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Math.max(1, Number(values.rounds));
+
+const redisServer = process.env.REDIS_URL ? undefined : await startRedisServer({ dir: '.data/bench-redis' });
+const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-slack-'));
+const botToken = 'xoxb-1111111111-2222222222-benchtokenvalue0001';
+const signingSecret = 'bench-signing-secret-0123456789';
+const slack = new FakeSlack({ botToken, signingSecret });
+await slack.start();
+const port = await freePort();
+const prefix = `benchslack${Date.now().toString(36)}`;
+const config = loadConfig({
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  DATA_DIR: dataDir,
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+  SLACK_BOT_TOKEN: botToken,
+  SLACK_SIGNING_SECRET: signingSecret,
+  SLACK_API_URL: slack.apiUrl,
+  RATE_LIMIT_MAX: '10000',
+  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
+  MAX_QUEUED_JOBS: '1000000',
+  LOG_LEVEL: 'warn',
+});
+const logger = createLogger({ level: 'warn' });
+const services = createCoreServices(config, logger, { role: 'web', redisUrl });
+const server = createHttpServer(logger);
+const door = await startSlackFrontDoor(services, server);
+await server.listen(port, '127.0.0.1');
+// The web connection fails fast rather than queueing while Redis is not connected yet.
+if (services.redis.status !== 'ready') await once(services.redis, 'ready');
+
+const users = Array.from({ length: USERS }, (_, i) => slack.addUser(`U0BENCH${String(i).padStart(5, '0')}`, 'en-US'));
+const dms = users.map((u) => slack.im(u));
+const pdf = Buffer.from('%PDF-1.4\n% a small PDF the worker never fetches in this benchmark\n');
+/** Signed now: Slack's signature is valid for 5 minutes, so each round makes its own. */
+function makeEvents(count: number): LoadRequest[] {
+  return Array.from({ length: count }, (_, i) => {
+    const k = i % USERS;
+    const file = slack.addFile({ name: `doc${i}.pdf`, bytes: pdf, user: users[k]! });
+    const message = slack.userMessage(dms[k]!, users[k]!, '', { files: [file.id] });
+    const body = slack.eventBody(slack.fileShareEvent(message));
+    return { body, key: file.id, headers: slack.signedHeaders(body, 'application/json') };
+  });
+}
+
+const floor = await startFloor(redisUrl, `${prefix}:floor`);
+const EVENTS = 'doc2video Slack events endpoint (Bolt, signature, submit)';
+const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
+const runEvents = (n: number, concurrency = CONCURRENCY) =>
+  drive(`http://127.0.0.1:${port}`, SLACK_EVENTS_PATH, makeEvents(n), { concurrency });
+
+await runEvents(5, 1);
+const commands = await redisCommandsDuring(redisUrl, async () => {
+  await runEvents(20, 1);
+});
+const runs = await alternate(
+  [
+    { name: EVENTS, run: (n) => runEvents(n) },
+    { name: FLOOR, run: (n) => drive(floor.url, '/', makeEvents(n), { concurrency: CONCURRENCY }) },
+  ],
+  N,
+  ROUNDS,
+  WARMUP,
+);
+console.log(
+  report(
+    `N=${N} file_share events from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
+    runs,
+    FLOOR,
+    false,
+  ),
+);
+console.log(`\nSlack events: ${perRequest(commands, 20)}`);
+
+await floor.close();
+await door.stop();
+await server.close();
+await services.close();
+await slack.close();
+await redisServer?.stop();
+await rm(dataDir, { recursive: true, force: true });

@@ -1,0 +1,120 @@
+// The web API's upload under load: N `POST /api/v1/videos` (multipart, a small real PDF,
+// `Authorization: Bearer <key>`) over up to `--concurrency` connections, against the real web
+// front door on our HTTP server: the key check, the rate window, the upload streamed into the
+// video store (local disk) with its %PDF- check, JobSubmitter.submit on a real redis-server,
+// answered 202. Beside it, in the same run, machine and Redis, alternating in rounds: a bare
+// node:http server that reads the same bodies and answers after one Redis LPUSH (the floor,
+// bench/lib/intake-load.ts). Also reported: the Redis commands one upload costs (MONITOR over
+// 20 uploads sent one at a time). No worker runs: intake only.
+// Run: npm run bench:web  [-- --n 2000 --concurrency 32 --rounds 4]
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createCoreServices } from '../src/app/services.js';
+import { createHttpServer } from '../src/http/server.js';
+import { freePort, startRedisServer } from '../src/redis/embedded.js';
+import { startWebFrontDoor } from '../bots/web/index.js';
+import { alternate, drive, perRequest, redisCommandsDuring, report, startFloor, type LoadRequest } from './lib/intake-load.js';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    warmup: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '4' },
+  },
+});
+const N = Number(values.n);
+const CONCURRENCY = Number(values.concurrency);
+const WARMUP = Number(values.warmup);
+const ROUNDS = Math.max(1, Number(values.rounds));
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pdf = await readFile(path.join(repoRoot, 'examples/the-water-cycle.pdf'));
+const redisServer = process.env.REDIS_URL ? undefined : await startRedisServer({ dir: '.data/bench-redis' });
+const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-web-'));
+const port = await freePort();
+const prefix = `benchweb${Date.now().toString(36)}`;
+const apiKey = `bench-${randomBytes(12).toString('hex')}`;
+const config = loadConfig({
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: prefix,
+  DATA_DIR: dataDir,
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+  API_KEYS: `bench:${apiKey}`,
+  WEB_UPLOADS: 'keys',
+  // One API key is one user: a 1 s window of 10,000 keeps the rate limit out of the way.
+  RATE_LIMIT_MAX: '10000',
+  RATE_LIMIT_WINDOW_SECONDS: '1',
+  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
+  MAX_QUEUED_JOBS: '1000000',
+  LOG_LEVEL: 'warn',
+});
+const logger = createLogger({ level: 'warn' });
+const services = createCoreServices(config, logger, { role: 'web', redisUrl });
+const server = createHttpServer(logger);
+startWebFrontDoor(services, server, { role: 'web' });
+await server.listen(port, '127.0.0.1');
+// The web connection fails fast rather than queueing while Redis is not connected yet.
+if (services.redis.status !== 'ready') await once(services.redis, 'ready');
+
+/** One multipart body (the same PDF each time; every upload is its own job). */
+function upload(i: number): LoadRequest {
+  const boundary = `----d2vbench${i.toString(36)}${randomBytes(6).toString('hex')}`;
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="water-${i}.pdf"\r\n` +
+        'Content-Type: application/pdf\r\n\r\n',
+    ),
+    pdf,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return {
+    body,
+    key: String(i),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${apiKey}` },
+  };
+}
+const makeUploads = (count: number) => Array.from({ length: count }, (_, i) => upload(i));
+
+const floor = await startFloor(redisUrl, `${prefix}:floor`);
+const WEB = 'doc2video POST /api/v1/videos (key, upload stored, submit)';
+const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
+const runUploads = (n: number, concurrency = CONCURRENCY) =>
+  drive(`http://127.0.0.1:${port}`, '/api/v1/videos', makeUploads(n), { concurrency });
+
+await runUploads(5, 1);
+const commands = await redisCommandsDuring(redisUrl, async () => {
+  await runUploads(20, 1);
+});
+const runs = await alternate(
+  [
+    { name: WEB, run: (n) => runUploads(n) },
+    { name: FLOOR, run: (n) => drive(floor.url, '/', makeUploads(n), { concurrency: CONCURRENCY }) },
+  ],
+  N,
+  ROUNDS,
+  WARMUP,
+);
+console.log(
+  report(
+    `N=${N} uploads of a ${pdf.length}-byte PDF, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
+    runs,
+    FLOOR,
+    false,
+  ),
+);
+console.log(`\nWeb upload: ${perRequest(commands, 20)}`);
+
+await floor.close();
+await server.close();
+await services.close();
+await redisServer?.stop();
+await rm(dataDir, { recursive: true, force: true });
