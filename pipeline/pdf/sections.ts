@@ -99,7 +99,10 @@ export function sectionsFromHeadings(
     // The first start on each page, in reading order of the candidates.
     const first = new Map<number, HeadingLine>();
     for (const l of starts) if (!first.has(l.page)) first.set(l.page, l);
-    const found = fromStarts([...first.values()].map((l) => ({ page: l.page, title: l.text })), pages);
+    const found = fromStarts(
+      [...first.values()].map((l) => ({ page: l.page, title: l.text })),
+      pages,
+    );
     if (found.length >= MIN_SECTIONS) return found;
   }
   return undefined;
