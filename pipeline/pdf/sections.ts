@@ -96,9 +96,10 @@ export function sectionsFromHeadings(
     // The largest text on page 1 alone is the document's title, not a section.
     if (pagesWithStart < MIN_SECTIONS || (pagesWithStart === 1 && starts[0]!.page === 1)) continue;
     if (pagesWithStart > MAX_SECTIONS) break;
-    // The first start on each page, in reading order of the candidates.
+    // Each page's start is its line closest to this size (a chapter heading, not the larger
+    // document title above it on page 1).
     const first = new Map<number, HeadingLine>();
-    for (const l of starts) if (!first.has(l.page)) first.set(l.page, l);
+    for (const l of starts) if (!first.has(l.page) || l.size < first.get(l.page)!.size) first.set(l.page, l);
     const found = fromStarts(
       [...first.values()].map((l) => ({ page: l.page, title: l.text })),
       pages,
