@@ -56,7 +56,12 @@ export async function makeLongPdf(
       pageRefs.push(page.ref);
       let y = 800;
       if (pageNo === 1) {
-        page.drawText('Six Surveys of the Northern Coast', { x: 50, y, size: marks === 'none' ? 9 : 26, font: marks === 'none' ? body : bold });
+        page.drawText('Six Surveys of the Northern Coast', {
+          x: 50,
+          y,
+          size: marks === 'none' ? 9 : 26,
+          font: marks === 'none' ? body : bold,
+        });
         y -= 40;
       }
       if (p === 0) {

@@ -48,7 +48,15 @@ describe('section rules', () => {
     expect(s.map((x) => x.title)).toEqual(['Part A', 'Part B']);
     expect(sectionsFromOutline([{ title: 'Only', page: 1, depth: 0 }], 12)).toBeUndefined();
     // Entries past the pages read are left out.
-    expect(sectionsFromOutline([{ title: 'A', page: 1, depth: 0 }, { title: 'B', page: 99, depth: 0 }], 12)).toBeUndefined();
+    expect(
+      sectionsFromOutline(
+        [
+          { title: 'A', page: 1, depth: 0 },
+          { title: 'B', page: 99, depth: 0 },
+        ],
+        12,
+      ),
+    ).toBeUndefined();
   });
   it('headings: lines clearly larger than the body start sections; the document title alone does not', () => {
     const lines = [
@@ -65,7 +73,13 @@ describe('section rules', () => {
       { title: 'Chapter Three', firstPage: 9, lastPage: 12 },
     ]);
     // Same size as the body: no headings.
-    expect(sectionsFromHeadings(lines.map((l) => ({ ...l, size: 10 })), 10, 12)).toBeUndefined();
+    expect(
+      sectionsFromHeadings(
+        lines.map((l) => ({ ...l, size: 10 })),
+        10,
+        12,
+      ),
+    ).toBeUndefined();
   });
   it('even runs: about ten pages each, at most twelve, covering every page', () => {
     for (const pages of [1, 7, 25, 117, 500]) {
