@@ -8,6 +8,7 @@ import { extractPdf } from '../../../pipeline/pdf/extract.js';
 import type { ExtractResult, SectionNotes } from '../../../pipeline/job.js';
 import type { NotesCache, ScriptCache } from '../../../pipeline/ports.js';
 import { createOpenRouterWriter, type OpenRouterWriter } from '../../../pipeline/providers/openrouter.js';
+import { createLocalScriptWriter } from '../../../pipeline/providers/local-script.js';
 import { countWords } from '../../../pipeline/script/limits.js';
 import { scriptStep, type ScriptStepDeps } from '../../../pipeline/steps/script.js';
 import { createNotesCache, createScriptCache } from '../../../src/jobs/script-cache.js';
@@ -220,5 +221,23 @@ describe('a long document is written from section notes', { timeout: 120_000 }, 
     const err = await scriptStep({ extract, pdfSha256: randomUUID(), options: {} }, refused).catch((e: unknown) => e);
     expect((err as JobError).code).toBe('BUDGET_EXCEEDED');
     expect(fake.requests).toHaveLength(before);
+  });
+});
+
+describe('the offline writer on the same long PDF', () => {
+  it('picks sentences from the first, middle and last thirds (every section), no LLM call', async () => {
+    const script = await scriptStep(
+      { extract, pdfSha256: randomUUID(), options: {} },
+      stepDeps({ writer: createLocalScriptWriter() }),
+    );
+    expect(fake.requests).toHaveLength(0);
+    const pages = script.scenes!.flatMap((s) => s.pages);
+    const third = 54 / 3;
+    expect(pages.some((p) => p > 1 && p <= third)).toBe(true);
+    expect(pages.some((p) => p > third && p <= 2 * third)).toBe(true);
+    expect(pages.some((p) => p > 2 * third)).toBe(true);
+    // Each section's own word is spoken.
+    expect(wordsIn(script.text)).toEqual(WORDS);
+    expect(script).toMatchObject({ provider: 'local', pagesCovered: 54 });
   });
 });
