@@ -30,6 +30,8 @@ const MAX_NOTES_WORDS = 220;
 /** A part of the script gets at least this many words (a sentence), however small its part. */
 const MIN_SHARE_WORDS = 12;
 const LEAD_MAX_CHARS = 2_500;
+/** A part with less text than this shares its notes call with a neighbour. */
+const MIN_PART_CHARS = 8_000;
 
 export function documentChars(pageTexts: readonly string[]): number {
   return pageTexts.reduce((n, p) => n + p.length, 0);
@@ -83,10 +85,32 @@ export function planNotesParts(
     });
   });
   const max = Math.max(1, opts.maxParts);
-  while (groups.length > max) {
-    let best = 0;
-    for (let i = 1; i < groups.length - 1; i++) {
-      if (groups[i]!.chars + groups[i + 1]!.chars < groups[best]!.chars + groups[best + 1]!.chars) best = i;
+  // Merge the smallest adjacent pair while there are too many parts, or while a part is too
+  // small to be worth a call of its own (an index, a list of figures) and its pair still fits.
+  const minChars = Math.min(MIN_PART_CHARS, opts.maxCharsPerPart / 4);
+  for (;;) {
+    if (groups.length <= 1) break;
+    let best: number | undefined;
+    if (groups.length > max) {
+      best = 0;
+      for (let i = 1; i < groups.length - 1; i++) {
+        if (groups[i]!.chars + groups[i + 1]!.chars < groups[best]!.chars + groups[best + 1]!.chars) best = i;
+      }
+    } else {
+      const small = groups
+        .map((g, i) => ({ g, i }))
+        .filter((x) => x.g.chars < minChars)
+        .sort((a, b) => a.g.chars - b.g.chars);
+      for (const { g, i } of small) {
+        const fits = [i - 1, i + 1]
+          .filter((n) => n >= 0 && n < groups.length && groups[n]!.chars + g.chars <= opts.maxCharsPerPart)
+          .sort((a, b) => groups[a]!.chars - groups[b]!.chars);
+        if (fits.length) {
+          best = Math.min(i, fits[0]!);
+          break;
+        }
+      }
+      if (best === undefined) break;
     }
     const a = groups[best]!;
     const b = groups[best + 1]!;
