@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { PDFParse } from 'pdf-parse';
 import { capText, normalizeText, textStats } from './text.js';
 import { IMAGE_PAGE_MAX_CHARS, type PageFacts } from './verdict.js';
-import type { HeadingLine, OutlineEntry } from './sections.js';
+import { sectionsFromOutline, type HeadingLine, type OutlineEntry } from './sections.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 
 /** Pages with little text whose operator lists are checked for images (a spread sample). */
@@ -150,6 +150,8 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
     const doc = (parser as unknown as { doc?: PdfjsDocument }).doc;
     if (!doc) throw new Error('pdf-parse internals changed: no loaded document');
     const outline = await readOutline(doc, info.outline as OutlineNode[] | null | undefined);
+    // Headings are only looked for when the outline cannot give the sections.
+    const wantHeadings = sectionsFromOutline(outline, pagesParsed) === undefined;
 
     // One text-content pass per page gives both the text (joined by pdf-parse's own code, as its
     // getText() would) and the font sizes that mark headings, instead of parsing every page twice.
@@ -171,7 +173,7 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
         const read = Object.create(page) as PdfjsPage;
         read.getTextContent = async () => content;
         raw = await joiner.getPageText(read, {}, pages);
-        if (outline.length === 0) {
+        if (wantHeadings) {
           const h = headingLines(content.items, num);
           headings.push(...h.lines);
           for (const [k, v] of h.sizes) sizes.set(k, (sizes.get(k) ?? 0) + v);
