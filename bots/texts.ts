@@ -67,11 +67,43 @@ export function progressText(locale: Locale, u: ProgressUpdate): string {
       ? `${RLM}⏳ في الانتظار: لديك فيديوهات قيد الإنشاء، وسيبدأ هذا بعد انتهاء أحدها.`
       : '⏳ Queued behind your videos that are being made; this one starts when one of them is done.';
   }
-  return `${progressBar(u.index, u.total)} ${STEP_LABEL[locale][u.step]}`;
+  return `${progressBar(u.index, u.total)} ${detailLabel(locale, u) ?? STEP_LABEL[locale][u.step]}`;
 }
 
-export function doneText(locale: Locale): string {
-  return locale === 'ar' ? `${progressBar(6, 6)} ✅ اكتمل الفيديو.` : `${progressBar(6, 6)} ✅ Done — your video is below.`;
+/** A long document's progress: "Reading 118 pages…", "Summarising 9 sections…". */
+function detailLabel(locale: Locale, u: ProgressUpdate): string | undefined {
+  const d = u.detail;
+  if (!d) return undefined;
+  if (u.step === 'extract' && d.pagesRead && d.pages) {
+    if (d.pagesRead < d.pages) {
+      return locale === 'ar'
+        ? `${RLM}جارٍ قراءة أول ${d.pagesRead} صفحة من ${d.pages} (الحد الأقصى ${d.pagesRead} صفحة)…`
+        : `Reading the first ${d.pagesRead} of ${d.pages} pages (the limit is ${d.pagesRead})…`;
+    }
+    return locale === 'ar' ? `${RLM}جارٍ قراءة ${d.pages} صفحة…` : `Reading ${d.pages} pages…`;
+  }
+  if (u.step === 'script' && d.sections) {
+    return locale === 'ar' ? `${RLM}جارٍ تلخيص ${d.sections} أقسام…` : `Summarising ${d.sections} sections…`;
+  }
+  return undefined;
+}
+
+/** How much of the document the video covers: said for every video, and plainly when pages were left out. */
+function coverageText(locale: Locale, c: { pagesCovered: number; pages: number }): string {
+  if (c.pagesCovered < c.pages) {
+    return locale === 'ar'
+      ? ` يغطي الفيديو أول ${c.pagesCovered} صفحة من ${c.pages}؛ لم تُقرأ الصفحات بعدها (الحد الأقصى ${c.pagesCovered} صفحة).`
+      : ` It covers the first ${c.pagesCovered} of ${c.pages} pages; the pages after them were not read (the limit is ${c.pagesCovered}).`;
+  }
+  if (c.pages === 1) return locale === 'ar' ? ' يغطي الفيديو الصفحة الوحيدة في المستند.' : " It covers the document's one page.";
+  return locale === 'ar' ? ` يغطي الفيديو كل صفحات المستند (${c.pages}).` : ` It covers all ${c.pages} pages.`;
+}
+
+export function doneText(locale: Locale, coverage?: { pagesCovered: number; pages: number }): string {
+  const more = coverage ? coverageText(locale, coverage) : '';
+  return locale === 'ar'
+    ? `${progressBar(6, 6)} ✅ اكتمل الفيديو.${more}`
+    : `${progressBar(6, 6)} ✅ Done — your video is below.${more}`;
 }
 
 export function acceptedText(locale: Locale, jobId: string, position: number): string {

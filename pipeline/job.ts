@@ -70,20 +70,51 @@ export interface FetchResult {
   localPath: string;
 }
 
+/** A part of the document: a chapter from the outline, a heading's run of pages, or an even run. */
+export interface Section {
+  title: string;
+  /** 1-based, inclusive. */
+  firstPage: number;
+  lastPage: number;
+}
+
+/** How the sections were found: the PDF's outline (bookmarks), large headings, or even runs of pages. */
+export type SectionSource = 'outline' | 'headings' | 'pages';
+
 export interface ExtractResult {
   pages: number;
+  /**
+   * Pages whose text was read: all of them up to MAX_PDF_PAGES, else the first MAX_PDF_PAGES
+   * (the user is told). Absent in checkpoints written before it existed (then: up to 300).
+   */
+  pagesRead?: number;
   /** Characters of real text (whitespace and direction marks excluded), before the cap. */
   chars: number;
   /** ISO 639-1 code, e.g. "en", "ar", "de". */
   language: string;
   title: string;
-  /** Extracted text, capped at 50,000 characters. */
+  /** The start of the extracted text, capped at the single-call size (50,000 characters). */
   text: string;
   /**
-   * Text of each page (index = page - 1), sharing the 50,000-character cap of `text`, so scenes
-   * can point at the page they talk about. Absent in checkpoints written before it existed.
+   * Text of every page read (index = page - 1), so scenes can point at the page they talk about
+   * and a long document is written from all of it. Older checkpoints hold only the first 50,000
+   * characters; absent in checkpoints written before it existed.
    */
   pageTexts?: string[];
+  /** The document's sections in order, covering pages 1..pagesRead. Absent in older checkpoints. */
+  sections?: Section[];
+  sectionSource?: SectionSource;
+}
+
+/** Short notes on one group of sections, written by the notes model (a long document only). */
+export interface SectionNotes {
+  notes: string;
+  model?: string;
+  /** What this call cost (0 when the notes came from the notes cache). */
+  costUsd: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  cached: boolean;
 }
 
 /** One to a few sentences of the script and the PDF pages (1-based) shown while they are spoken. */
@@ -106,6 +137,10 @@ export interface ScriptResult {
   costUsd?: number;
   /** True when the script came from the cache (no LLM call was paid for this job). */
   cached: boolean;
+  /** Pages of the document the script was written from (absent: not recorded). */
+  pagesCovered?: number;
+  /** Notes calls made for a long document (paid or from the notes cache), besides the script call. */
+  notesCalls?: number;
 }
 
 export interface RenderResult {
@@ -169,6 +204,12 @@ export interface Checkpoint {
   wait?: WaitResult;
   compose?: ComposeResult;
   deliver?: DeliverResult;
+  /**
+   * Notes on a long document's sections, by the hash of the text they summarise, saved one by
+   * one as they arrive: a job that crashes mid-notes resumes without paying any of them twice.
+   * Their cost is part of script.costUsd once the script is written.
+   */
+  notes?: Record<string, SectionNotes>;
   /** Polls made so far in the wait step (drives the back-off schedule). */
   polls?: number;
   /**

@@ -6,7 +6,17 @@ import type { Readable } from 'node:stream';
 import type { AvatarStyle } from '../src/config.js';
 import type { JobError } from '../src/errors.js';
 import type { Logger } from '../src/logger.js';
-import type { Checkpoint, Platform, Scene, ScriptResult, SpeechTiming, StepName, VideoJobData, VideoLayout } from './job.js';
+import type {
+  Checkpoint,
+  Platform,
+  Scene,
+  ScriptResult,
+  Section,
+  SpeechTiming,
+  StepName,
+  VideoJobData,
+  VideoLayout,
+} from './job.js';
 
 // ---------------------------------------------------------------------------------------------
 // The job and the runtime around it
@@ -35,6 +45,12 @@ export interface PipelineObserver {
   stepStarted?(job: PipelineJob, step: StepName): void;
   stepFinished?(job: PipelineJob, step: StepName, durationMs: number): void;
   stateChanged?(job: PipelineJob, state: 'active' | 'waiting-slot' | 'rendering', step: StepName): Promise<void>;
+  /**
+   * Before LLM calls inside the script step (a long document's notes, then its script): the job
+   * has spent `spentUsd` on them so far and is about to make at most `callsLeft` more. May throw
+   * JobError(BUDGET_EXCEEDED) so that no call is paid without a hold covering it.
+   */
+  beforeLlmCalls?(job: PipelineJob, plan: { spentUsd: number; callsLeft: number }): Promise<void>;
 }
 
 /**
@@ -58,6 +74,12 @@ export interface ScriptCache {
   set(pdfSha256: string, key: ScriptCacheKey, result: ScriptResult): Promise<void>;
 }
 
+/** Section notes already written, by the hash of the request (text, length, language, model). */
+export interface NotesCache {
+  get(requestHash: string): Promise<string | undefined>;
+  set(requestHash: string, notes: string): Promise<void>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The chat port: the one interface every front door implements. The worker talks to the user
 // only through this; platform specifics stay behind it.
@@ -79,6 +101,11 @@ export interface ProgressUpdate {
   /** 1-based step number and total, for a progress bar. */
   index: number;
   total: number;
+  /**
+   * What a long document's step is doing: extract "Reading N pages…" (`pagesRead` of `pages`),
+   * script "Summarising N sections…".
+   */
+  detail?: { pagesRead?: number; pages?: number; sections?: number };
 }
 
 export interface FileSource {
@@ -94,6 +121,8 @@ export interface VideoFile {
   fileName: string;
   title: string;
   durationSeconds?: number;
+  /** Pages the script was written from, of `pages` in the document ("covers all 117 pages"). */
+  coverage?: { pagesCovered: number; pages: number };
   /** A download link valid ~24 h, for platforms whose upload limit is below the file size. */
   linkUrl?: string;
 }
@@ -156,9 +185,24 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
+/** A long document's part as the script writer sees it: its notes and its share of the script. */
+export interface NotesSection extends Section {
+  notes: string;
+  /** About how many words of the script this part gets (in proportion to its text). */
+  words: number;
+}
+
 export interface ScriptRequest {
   title: string;
   text: string;
+  /** The document's sections (the offline writer spreads its picks across them). */
+  sections?: Section[];
+  /**
+   * A long document: write from these notes (in document order) and `lead` (the abstract or the
+   * first page) instead of the text itself.
+   */
+  notes?: NotesSection[];
+  lead?: { page: number; text: string };
   /** Text per page (index = page - 1), when known: scenes name the pages they talk about. */
   pageTexts?: string[];
   /** ISO 639-1 code of the language the script must be written in. */
@@ -180,11 +224,30 @@ export interface ScriptDraft {
   completionTokens?: number;
 }
 
+/** One section (or group of small ones) of a long document, to be summarised into notes. */
+export interface NotesRequest {
+  /** The document's title. */
+  title: string;
+  section: Section;
+  /** The section's text, its pages marked "[Page N]". */
+  text: string;
+  language: string;
+  /** The notes' length, in words (at most). */
+  maxWords: number;
+}
+
 export interface ScriptWriter {
   readonly name: 'openrouter' | 'local';
   /** The model asked for (part of the script cache key: another model writes another script). */
   readonly model?: string;
+  /** The model that writes section notes (part of the notes cache key). */
+  readonly notesModel?: string;
   write(request: ScriptRequest, ctx: CallContext): Promise<ScriptDraft>;
+  /**
+   * Short notes on one section of a long document. Writers without it (the offline one) get the
+   * whole text in `write` and pick from it themselves.
+   */
+  summarise?(request: NotesRequest, ctx: CallContext): Promise<ScriptDraft>;
 }
 
 export interface RenderRequest {

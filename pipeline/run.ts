@@ -13,9 +13,11 @@ import {
   type CallContext,
   type ChatAdapter,
   type MediaToolkit,
+  type NotesCache,
   type PageImages,
   type PipelineJob,
   type PipelineObserver,
+  type ProgressUpdate,
   type RenderClaims,
   type ScriptCache,
   type ScriptWriter,
@@ -30,6 +32,10 @@ import { renderStep } from './steps/render.js';
 import { waitStep } from './steps/wait.js';
 import { composeStep } from './steps/compose.js';
 import { deliverStep } from './steps/deliver.js';
+import type { LongDocumentSettings } from './script/long-document.js';
+
+/** From this many pages on, the extract step says how many pages it reads ("Reading 118 pages…"). */
+const LONG_DOCUMENT_PAGES = 20;
 
 export interface PipelineDeps {
   logger: Logger;
@@ -43,6 +49,10 @@ export interface PipelineDeps {
   /** Layout and burned-in captions when the job does not say (config VIDEO_LAYOUT / VIDEO_CAPTIONS). */
   videoDefaults: { layout: VideoLayout; captions: boolean };
   scriptCache: ScriptCache;
+  /** Section notes of long documents, shared between jobs (absent: each job writes its own). */
+  notesCache?: NotesCache;
+  /** Pages read (MAX_PDF_PAGES) and how a long document is written (SCRIPT_SINGLE_CALL_CHARS...). */
+  longDocuments?: LongDocumentSettings & { maxPdfPages: number };
   slots?: SlotGate;
   observer?: PipelineObserver;
   isCancelled(jobId: string): Promise<boolean>;
@@ -113,14 +123,42 @@ export async function runPipeline(job: PipelineJob, deps: PipelineDeps): Promise
         break;
       }
       case 'extract': {
-        const extracted = await extractStep(job.data.checkpoint.fetch!, { logger, jobId: job.id, signal: job.signal });
+        // The page count arrives before the text is read: a long document says how long it is.
+        let told: Promise<void> = Promise.resolve();
+        const extracted = await extractStep(job.data.checkpoint.fetch!, {
+          logger,
+          jobId: job.id,
+          signal: job.signal,
+          options: {
+            ...(deps.longDocuments ? { maxPages: deps.longDocuments.maxPdfPages } : {}),
+            onPages: ({ pages, pagesRead }) => {
+              if (pages < LONG_DOCUMENT_PAGES) return;
+              told = reportProgress(adapter, actx, logger, { step, phase: 'running', detail: { pages, pagesRead } }).catch(
+                () => undefined,
+              );
+            },
+          },
+        });
+        await told;
         await job.saveCheckpoint({ extract: extracted });
         break;
       }
       case 'script': {
         const script = await scriptStep(
-          { extract: cp.extract!, pdfSha256: cp.fetch!.sha256, options: job.data.options },
-          { writer: deps.writer, cache: deps.scriptCache, ctx: call },
+          { extract: cp.extract!, pdfSha256: cp.fetch!.sha256, options: job.data.options, notes: cp.notes ?? {} },
+          {
+            writer: deps.writer,
+            cache: deps.scriptCache,
+            ctx: call,
+            ...(deps.notesCache ? { notesCache: deps.notesCache } : {}),
+            ...(deps.longDocuments ? { long: deps.longDocuments } : {}),
+            saveNotes: (notes) => job.saveCheckpoint({ notes }),
+            beforeLlmCalls: async (plan) => {
+              await throwIfCancelled(job, deps);
+              await deps.observer?.beforeLlmCalls?.(job, plan);
+            },
+            onSummarising: (sections) => reportProgress(adapter, actx, logger, { step, phase: 'running', detail: { sections } }),
+          },
         );
         await job.saveCheckpoint({ script });
         break;
@@ -234,7 +272,7 @@ async function reportProgress(
   adapter: ChatAdapter,
   actx: AdapterContext,
   logger: Logger,
-  u: { step: StepName; phase: 'running' | 'waiting-slot' | 'rendering' },
+  u: { step: StepName; phase: 'running' | 'waiting-slot' | 'rendering'; detail?: ProgressUpdate['detail'] },
 ): Promise<void> {
   try {
     await adapter.progress(actx, { ...u, index: stepNumber(u.step), total: STEPS.length });

@@ -177,6 +177,11 @@ const schema = z.object({
   OPENROUTER_BASE_URL: httpUrl('the OpenRouter API base URL').default('https://openrouter.ai/api/v1'),
   OPENROUTER_MODEL: optionalString.transform((v) => v ?? 'openai/gpt-4o-mini'),
   OPENROUTER_TIMEOUT_SECONDS: int(5, 600, 60),
+  OPENROUTER_NOTES_MODEL: optionalString,
+  SCRIPT_SINGLE_CALL_CHARS: int(5_000, 500_000, 50_000),
+  MAX_NOTES_CALLS: int(1, 50, 12),
+  NOTES_CONCURRENCY: int(1, 16, 3),
+  MAX_PDF_PAGES: int(1, 5_000, 500),
 
   VIDEO_PROVIDER: oneOf(['auto', 'd-id', 'local'] as const, 'auto'),
   DID_API_KEY: optionalString,
@@ -332,6 +337,8 @@ export interface Config {
     /** MAX_QUEUED_JOBS: jobs waiting or running in all before new requests get SERVICE_BUSY. */
     maxQueuedJobs: number;
     maxPdfBytes: number;
+    /** MAX_PDF_PAGES: pages whose text is read; past it the first N, and the user is told. */
+    maxPdfPages: number;
     jobTtlSeconds: number;
   };
   workerConcurrency: number;
@@ -339,7 +346,16 @@ export interface Config {
   parsesPerParser: number;
   script: {
     provider: 'openrouter' | 'local';
-    openrouter: { apiKey: string | undefined; baseUrl: string; model: string; timeoutMs: number };
+    openrouter: {
+      apiKey: string | undefined;
+      baseUrl: string;
+      model: string;
+      timeoutMs: number;
+      /** OPENROUTER_NOTES_MODEL: the (cheaper) model that summarises a long document's sections. */
+      notesModel: string;
+    };
+    /** How a document longer than one call is written: notes per section, then the script from them. */
+    longDocuments: { singleCallChars: number; maxNotesCalls: number; notesConcurrency: number };
   };
   video: {
     provider: 'd-id' | 'local';
@@ -488,6 +504,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxActivePerUser: e.MAX_ACTIVE_JOBS_PER_USER,
       maxQueuedJobs: e.MAX_QUEUED_JOBS,
       maxPdfBytes: e.MAX_PDF_BYTES,
+      maxPdfPages: e.MAX_PDF_PAGES,
       jobTtlSeconds: e.JOB_TTL_SECONDS,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -499,6 +516,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         baseUrl: e.OPENROUTER_BASE_URL,
         model: e.OPENROUTER_MODEL,
         timeoutMs: e.OPENROUTER_TIMEOUT_SECONDS * 1000,
+        notesModel: e.OPENROUTER_NOTES_MODEL ?? e.OPENROUTER_MODEL,
+      },
+      longDocuments: {
+        singleCallChars: e.SCRIPT_SINGLE_CALL_CHARS,
+        maxNotesCalls: e.MAX_NOTES_CALLS,
+        notesConcurrency: e.NOTES_CONCURRENCY,
       },
     },
     video: {

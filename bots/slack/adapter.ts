@@ -245,7 +245,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
       }
       if (m) {
         try {
-          await edit(ctx, m, doneText(locale));
+          await edit(ctx, m, doneText(locale, video.coverage));
         } catch (err) {
           // The video is out; a stale progress line is not worth failing the job for.
           if (err instanceof ChatUnavailableError) throw err;

@@ -206,7 +206,7 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
       const locale = localeOf(requester);
       if (chat.videoMessageId !== undefined) {
         // A retried deliver step after the upload went through: never send the video twice.
-        await progress.final(ctx, doneText(locale));
+        await progress.final(ctx, doneText(locale, video.coverage));
         return { as: chat.videoAs ?? 'file' };
       }
 
@@ -221,7 +221,7 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
           }),
         );
         await ctx.saveChatState({ videoMessageId: msg.message_id, videoAs: 'link' } satisfies TelegramChatState);
-        await progress.final(ctx, doneText(locale));
+        await progress.final(ctx, doneText(locale, video.coverage));
         return { as: 'link' };
       }
 
@@ -253,7 +253,7 @@ export function createTelegramAdapter(o: TelegramAdapterOptions): TelegramAdapte
         stopChatAction();
       }
       await ctx.saveChatState({ videoMessageId: msg.message_id, videoAs: 'file' } satisfies TelegramChatState);
-      await progress.final(ctx, doneText(locale)).catch((err: unknown) => {
+      await progress.final(ctx, doneText(locale, video.coverage)).catch((err: unknown) => {
         ctx.logger.warn({ event: 'telegram_done_edit_failed', err: describeTelegramError(err) }, 'could not mark progress done');
       });
       return { as: 'file' };

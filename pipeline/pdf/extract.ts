@@ -15,26 +15,28 @@ import { open } from 'node:fs/promises';
 import { JobError } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
 import { PDF_HEADER_WINDOW, hasPdfHeader } from './text.js';
-import { DEFAULT_MAX_CHARS, classifyPdf } from './verdict.js';
+import { MAX_DOCUMENT_CHARS, classifyPdf } from './verdict.js';
 import { DEFAULT_MAX_MEMORY_MB, sharedParserPool, type ParserPool } from './parser-pool.js';
 
 export { DEFAULT_MAX_MEMORY_MB, workerEntry } from './parser-pool.js';
 const DEFAULT_TIMEOUT_MS = 25_000;
 /**
- * Text is taken from the first 300 pages only: enough for a 2-minute presenter script, and it
- * bounds the parse time of a 10,000-page file. `pages` in the result is still the full count.
+ * Text is taken from the first 500 pages (config MAX_PDF_PAGES): every page of a long report, and
+ * it bounds the parse time of a 10,000-page file. `pages` in the result is still the full count.
  */
-export const MAX_TEXT_PAGES = 300;
+export const MAX_TEXT_PAGES = 500;
 
 export interface ExtractOptions {
   /** The parse, from the moment a parse slot is free (a warm child is already started). Default 25 s. */
   timeoutMs?: number;
   /** Resident memory of the parsing process (heap limit too). Default 512 MB. */
   maxMemoryMb?: number;
-  /** Cap of `text`. Default 50,000. */
+  /** Cap of all page texts together (`text` is capped at min(this, 50,000)). Default 2,000,000. */
   maxChars?: number;
-  /** Pages parsed for text. Default 300. */
+  /** Pages parsed for text. Default 500 (config MAX_PDF_PAGES). */
   maxPages?: number;
+  /** Told the page count as soon as the parser knows it, before the text is read. */
+  onPages?(info: { pages: number; pagesRead: number }): void;
   /** Abort: kills the parser and rejects with JobError CANCELLED. */
   signal?: AbortSignal;
   /** Where the parse runs. Default: this process's shared pool (sharedParserPool()). */
@@ -70,7 +72,7 @@ async function readHead(path: string): Promise<Buffer> {
 export async function extractPdf(input: ExtractInput, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxMemoryMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
-  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
+  const maxChars = opts.maxChars ?? MAX_DOCUMENT_CHARS;
   const maxPages = opts.maxPages ?? MAX_TEXT_PAGES;
 
   const head = await readHead(input.path);
@@ -80,7 +82,12 @@ export async function extractPdf(input: ExtractInput, opts: ExtractOptions = {})
   const pool = opts.parser ?? sharedParserPool();
   const { facts } = await pool.parse(
     { type: 'extract', path: input.path, maxPages, maxChars },
-    { timeoutMs, maxMemoryMb, ...(opts.signal ? { signal: opts.signal } : {}) },
+    {
+      timeoutMs,
+      maxMemoryMb,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onPages ? { onPages: opts.onPages } : {}),
+    },
   );
   return classifyPdf(facts, { maxChars, name: input.name });
 }

@@ -202,6 +202,8 @@ export interface ParseBudget {
   timeoutMs: number;
   maxMemoryMb: number;
   signal?: AbortSignal;
+  /** Told the page count once the child knows it (a throwing callback is ignored). */
+  onPages?(info: { pages: number; pagesRead: number }): void;
 }
 
 export interface ParseRun {
@@ -454,7 +456,13 @@ export class ParserPool {
       };
       const onAbort = () => kill('cancel');
       const onMessage = (msg: WorkerMessage) => {
-        if (msg.type === 'result') finish(undefined, { facts: msg.facts, pagesParsed: msg.pagesParsed });
+        if (msg.type === 'pages') {
+          try {
+            budget.onPages?.({ pages: msg.pages, pagesRead: msg.pagesParsed });
+          } catch {
+            // Progress is a courtesy; the parse goes on.
+          }
+        } else if (msg.type === 'result') finish(undefined, { facts: msg.facts, pagesParsed: msg.pagesParsed });
         else if (msg.type === 'error') finish(new JobError(codeForParseError(msg.name), `${msg.name}: ${msg.message}`));
       };
       const onError = (e: Error) => finish(new JobError('INTERNAL', 'the PDF parser process failed', { cause: e }));

@@ -14,6 +14,8 @@ export interface WorkerRequest {
 /** Child -> parent. */
 export type WorkerMessage =
   | { type: 'ready' }
+  /** Sent as soon as the page count is known, before the text is read (for "Reading N pages…"). */
+  | { type: 'pages'; pages: number; pagesParsed: number }
   | { type: 'result'; facts: PdfFacts; pagesParsed: number }
   /** pdf-parse/pdfjs threw: `name` is the exception class (PasswordException, InvalidPDFException...). */
   | { type: 'error'; name: string; message: string };

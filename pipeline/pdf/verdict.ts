@@ -7,6 +7,7 @@ import type { ExtractResult } from '../job.js';
 import { detectLanguage } from './language.js';
 import { capText, normalizeText, wordStats } from './text.js';
 import { cleanInfoTitle, firstLineTitle } from './title.js';
+import { findSections, type HeadingLine, type OutlineEntry } from './sections.js';
 
 /** Fewer real characters than this: TEXT_TOO_SHORT. */
 export const MIN_REAL_CHARS = 50;
@@ -29,7 +30,13 @@ const SCANNED_PAGE_RATIO = 0.5;
 const SCANNED_MAX_AVG_CHARS = 200;
 /** This share of image pages is a scan whatever the other pages hold (a typed cover on a scan). */
 const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
+/** `text` (the head of the document, what title and language are read from) is capped here. */
 export const DEFAULT_MAX_CHARS = 50_000;
+/**
+ * All page texts together are capped here: 500 dense pages are ~1.5 M characters, and the text
+ * travels in the job's checkpoint (Redis), so a hostile file full of tiny text cannot make it huge.
+ */
+export const MAX_DOCUMENT_CHARS = 2_000_000;
 
 /** What the parser saw on one page. */
 export interface PageFacts {
@@ -59,6 +66,12 @@ export interface PdfFacts {
    * it are absent, the page that crosses it is cut). Absent from facts of older workers.
    */
   pageTexts?: string[];
+  /** The outline's entries resolved to pages (empty: no outline). */
+  outline?: OutlineEntry[];
+  /** The largest lines of each page with their font size (only read when there is no outline). */
+  headings?: HeadingLine[];
+  /** The font size most of the text is set in. */
+  bodySize?: number;
 }
 
 export interface ScanVerdict {
@@ -90,6 +103,7 @@ export function scanVerdict(pageFacts: readonly PageFacts[]): ScanVerdict {
 }
 
 export interface ClassifyOptions {
+  /** Cap of all page texts together (default MAX_DOCUMENT_CHARS); `text` is capped at min(this, 50,000). */
   maxChars?: number;
   /** Fallback title (e.g. the file name the user sent). */
   name?: string;
@@ -97,7 +111,7 @@ export interface ClassifyOptions {
 
 /** Decide. Throws JobError PDF_SCANNED / TEXT_TOO_SHORT / TEXT_GIBBERISH; else the result. */
 export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): ExtractResult {
-  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
+  const maxChars = opts.maxChars ?? MAX_DOCUMENT_CHARS;
   const chars = facts.pageFacts.reduce((n, p) => n + p.chars, 0);
   const letters = facts.pageFacts.reduce((n, p) => n + p.letters, 0);
 
@@ -111,7 +125,7 @@ export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): Extrac
   if (letters / chars < MIN_LETTER_RATIO) {
     throw new JobError('TEXT_GIBBERISH', `only ${Math.round((letters / chars) * 100)}% of the text are letters or digits`);
   }
-  const text = capText(normalizeText(facts.text), maxChars);
+  const text = capText(normalizeText(facts.text), Math.min(maxChars, DEFAULT_MAX_CHARS));
   const words = wordStats(text);
   if (words.tokens > 0 && words.wordLike / words.tokens < MIN_WORD_RATIO) {
     throw new JobError(
@@ -120,13 +134,18 @@ export function classifyPdf(facts: PdfFacts, opts: ClassifyOptions = {}): Extrac
     );
   }
   const title = cleanInfoTitle(facts.infoTitle) ?? firstLineTitle(text) ?? cleanInfoTitle(opts.name) ?? 'Untitled';
+  const pagesRead = facts.pageFacts.length;
+  const { sections, source } = findSections(facts, pagesRead);
   return {
     pages: facts.pages,
+    pagesRead,
     chars,
     language: detectLanguage(text),
     title,
     text,
     pageTexts: capPageTexts((facts.pageTexts ?? []).map(normalizeText), maxChars),
+    sections,
+    sectionSource: source,
   };
 }
 

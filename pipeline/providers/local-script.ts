@@ -277,6 +277,59 @@ function groupScenes(sentences: readonly Sentence[], joiner: string): Scene[] {
   return scenes.map(({ text, pages }) => ({ text, pages }));
 }
 
+/** Page ranges the picks are spread over: the sections when there are several, else thirds. */
+function partsOf(request: ScriptRequest): Array<{ first: number; last: number }> {
+  const pages = request.pageTexts?.length ?? 0;
+  if (pages === 0) return [{ first: 0, last: Number.MAX_SAFE_INTEGER }];
+  const sections = (request.sections ?? []).filter((s) => s.firstPage <= pages);
+  if (sections.length >= 2) return sections.map((s) => ({ first: s.firstPage, last: Math.min(s.lastPage, pages) }));
+  if (pages < 3) return [{ first: 1, last: pages }];
+  const third = (k: number) => Math.floor((k * pages) / 3);
+  return [0, 1, 2].map((k) => ({ first: third(k) + 1, last: third(k + 1) }));
+}
+
+/**
+ * The best sentences of each part, each part getting a share of `budget` in proportion to its
+ * text (and at least its best sentence), then the best of the rest until `budget`. Without parts
+ * the picks would crowd where the most distinctive sentences are, often the first pages.
+ */
+function pickAcrossParts(
+  byScore: readonly Sentence[],
+  parts: ReadonlyArray<{ first: number; last: number }>,
+  budget: number,
+  bodyMax: number,
+): { chosen: Sentence[]; words: number } {
+  const partOf = (s: Sentence) => (s.page === undefined ? 0 : parts.findIndex((p) => s.page! >= p.first && s.page! <= p.last));
+  const weight = parts.map(() => 0);
+  for (const s of byScore) {
+    const i = partOf(s);
+    if (i >= 0) weight[i]! += s.words;
+  }
+  const total = weight.reduce((a, b) => a + b, 0) || 1;
+  const share = weight.map((w) => (budget * w) / total);
+  const used = parts.map(() => 0);
+  const chosen: Sentence[] = [];
+  const taken = new Set<Sentence>();
+  let words = 0;
+  for (const s of byScore) {
+    const i = partOf(s);
+    if (i < 0 || words + s.words > bodyMax) continue;
+    // A part with nothing yet takes its best sentence; otherwise it stays within its share.
+    if (used[i]! > 0 && (used[i]! + s.words > share[i]! || words >= budget)) continue;
+    chosen.push(s);
+    taken.add(s);
+    used[i]! += s.words;
+    words += s.words;
+  }
+  for (const s of byScore) {
+    if (words >= budget) break;
+    if (taken.has(s) || words + s.words > bodyMax) continue;
+    chosen.push(s);
+    words += s.words;
+  }
+  return { chosen, words };
+}
+
 export function writeLocalScript(request: ScriptRequest): string {
   return scriptText(writeLocalScenes(request));
 }
@@ -317,16 +370,12 @@ function writeLocalScenes(request: ScriptRequest): Scene[] {
   }
   const byScore = [...candidates].sort((a, b) => b.score - a.score || a.index - b.index);
 
-  // Most informative sentences first, until the target; then spoken in document order.
+  // Most informative sentences of each part of the document, until the target; then spoken in
+  // document order.
   const bodyMax = maxWords - frame;
-  const chosen: Sentence[] = [];
-  let words = 0;
-  for (const s of byScore) {
-    if (frame + words >= target) break;
-    if (words + s.words > bodyMax) continue;
-    chosen.push(s);
-    words += s.words;
-  }
+  const picked = pickAcrossParts(byScore, partsOf(request), target - frame, bodyMax);
+  const chosen = picked.chosen;
+  let words = picked.words;
   chosen.sort((a, b) => a.index - b.index);
   // Chinese and Japanese are written without spaces between sentences.
   const joiner = /^(zh|ja)/.test(language) ? '' : ' ';

@@ -16,9 +16,9 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { JobError } from '../../src/errors.js';
 import { countWords } from '../script/limits.js';
-import { SCENES_JSON_SCHEMA, buildScriptMessages } from '../script/prompt.js';
+import { SCENES_JSON_SCHEMA, buildNotesMessages, buildScriptMessages } from '../script/prompt.js';
 import { isSceneList, scriptText } from '../script/scenes.js';
-import type { CallContext, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
+import type { CallContext, NotesRequest, ScriptDraft, ScriptRequest, ScriptWriter } from '../ports.js';
 import { isRetryableNetworkError, parseBody, parseJson, parseRetryAfter, providerScrubber } from './http.js';
 import type { WatchedEvent } from '../../src/logger.js';
 
@@ -29,6 +29,8 @@ export interface OpenRouterWriterOptions {
   /** e.g. https://openrouter.ai/api/v1 (no trailing slash needed). */
   baseUrl: string;
   model: string;
+  /** The model that summarises a long document's sections (default: `model`). */
+  notesModel?: string;
   /** Deadline of one attempt (request sent -> whole body read). */
   timeoutMs: number;
   /** Sent as HTTP-Referer for OpenRouter's app attribution (our PUBLIC_URL). */
@@ -46,6 +48,8 @@ export interface OpenRouterWriterOptions {
 export type OpenRouterWriter = ScriptWriter & {
   readonly name: 'openrouter';
   readonly model: string;
+  readonly notesModel: string;
+  summarise(request: NotesRequest, ctx: CallContext): Promise<ScriptDraft>;
   /** Closes the connection pool when this writer created it. */
   close(): Promise<void>;
 };
@@ -259,14 +263,117 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
     return { ok: true, draft, ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}) };
   }
 
+  /** One request with retries: Retry-After, 402, 5xx and errors in a 200 body handled alike for scripts and notes. */
+  async function complete(
+    call: {
+      what: 'script' | 'notes';
+      model: string;
+      language: string;
+      feedback: boolean;
+      /** Ask for structured output first (scripts); falls back to prose when the model cannot. */
+      structured: boolean;
+      bodyFor(structured: boolean): string;
+    },
+    ctx: CallContext,
+  ): Promise<ScriptDraft> {
+    const log = ctx.logger;
+    let structured = call.structured;
+    let body = call.bodyFor(structured);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      if (ctx.signal?.aborted) throw new JobError('CANCELLED', `${call.what} request cancelled`);
+      log.info(
+        {
+          event: 'llm_request' satisfies WatchedEvent,
+          jobId: ctx.jobId,
+          model: call.model,
+          kind: call.what,
+          attempt,
+          language: call.language,
+          feedback: call.feedback,
+        },
+        `asking OpenRouter for ${call.what === 'notes' ? 'section notes' : 'a script'}`,
+      );
+      const result = await attemptOnce(body, ctx);
+      if (result.ok) {
+        const d = result.draft;
+        log.info(
+          {
+            event: 'llm_success',
+            jobId: ctx.jobId,
+            model: d.model ?? call.model,
+            kind: call.what,
+            words: countWords(d.text, call.language),
+            duration_ms: Date.now() - started,
+            cost: d.costUsd,
+            prompt_tokens: d.promptTokens,
+            completion_tokens: d.completionTokens,
+            finish_reason: result.finishReason,
+            attempts: attempt,
+          },
+          call.what === 'notes' ? 'notes received' : 'script received',
+        );
+        return d;
+      }
+
+      if (structured && (result.status === 400 || result.status === 404) && UNSUPPORTED_PARAMETERS.test(result.message)) {
+        // No provider of this model does structured output: ask for prose (the script step
+        // cuts it into scenes). Not counted as a failed attempt.
+        log.info(
+          { event: 'llm_no_structured_output', jobId: ctx.jobId, model: call.model },
+          'model lacks structured output, asking for text',
+        );
+        structured = false;
+        body = call.bodyFor(structured);
+        attempt--;
+        continue;
+      }
+      const canRetry = !result.fatal && attempt <= delays.length;
+      const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs;
+      log.warn(
+        {
+          event: 'llm_error' satisfies WatchedEvent,
+          jobId: ctx.jobId,
+          kind: call.what,
+          status: result.status,
+          code: result.code,
+          attempt,
+          message: result.message,
+          retry_in_ms: canRetry && !tooLong ? (result.retryAfterMs ?? delays[attempt - 1]) : undefined,
+        },
+        'OpenRouter attempt failed',
+      );
+      if (result.fatal) throw result.fatal;
+      const what = `${result.status ? `HTTP ${result.status} ` : ''}${result.code ?? ''} ${result.message}`
+        .replace(/\s+/g, ' ')
+        .trim();
+      if (tooLong) {
+        throw new JobError(
+          'LLM_UNAVAILABLE',
+          `OpenRouter asked to wait ${Math.ceil(result.retryAfterMs! / 1000)} s (more than ${maxRetryAfterMs / 1000} s): ${what}`,
+          { retryable: true },
+        );
+      }
+      if (!canRetry) {
+        throw new JobError('LLM_UNAVAILABLE', `OpenRouter failed after ${attempt} attempts: ${what}`, { retryable: true });
+      }
+      try {
+        await sleep(result.retryAfterMs ?? delays[attempt - 1]!, undefined, ctx.signal ? { signal: ctx.signal } : {});
+      } catch {
+        throw new JobError('CANCELLED', `${call.what} request cancelled`);
+      }
+    }
+  }
+
+  const notesModel = opts.notesModel ?? opts.model;
   return {
     name: 'openrouter',
     model: opts.model,
+    notesModel,
     async close() {
       await ownDispatcher?.close();
     },
-    async write(req: ScriptRequest, ctx: CallContext): Promise<ScriptDraft> {
-      const log = ctx.logger;
+    write(req: ScriptRequest, ctx: CallContext): Promise<ScriptDraft> {
       // Scenes come as structured output where the model supports it; require_parameters makes
       // OpenRouter route only to providers that honour response_format (else it answers 404).
       const bodyFor = (structured: boolean) =>
@@ -282,89 +389,24 @@ export function createOpenRouterWriter(opts: OpenRouterWriterOptions): OpenRoute
               }
             : {}),
         });
-      let structured = true;
-      let body = bodyFor(structured);
-      const started = Date.now();
-      for (let attempt = 1; ; attempt++) {
-        if (ctx.signal?.aborted) throw new JobError('CANCELLED', 'script request cancelled');
-        log.info(
-          {
-            event: 'llm_request' satisfies WatchedEvent,
-            jobId: ctx.jobId,
-            model: opts.model,
-            attempt,
-            language: req.language,
-            feedback: Boolean(req.feedback),
-          },
-          'asking OpenRouter for a script',
-        );
-        const result = await attemptOnce(body, ctx);
-        if (result.ok) {
-          const d = result.draft;
-          log.info(
-            {
-              event: 'llm_success',
-              jobId: ctx.jobId,
-              model: d.model ?? opts.model,
-              words: countWords(d.text, req.language),
-              duration_ms: Date.now() - started,
-              cost: d.costUsd,
-              prompt_tokens: d.promptTokens,
-              completion_tokens: d.completionTokens,
-              finish_reason: result.finishReason,
-              attempts: attempt,
-            },
-            'script received',
-          );
-          return d;
-        }
-
-        if (structured && (result.status === 400 || result.status === 404) && UNSUPPORTED_PARAMETERS.test(result.message)) {
-          // No provider of this model does structured output: ask for prose (the script step
-          // cuts it into scenes). Not counted as a failed attempt.
-          log.info(
-            { event: 'llm_no_structured_output', jobId: ctx.jobId, model: opts.model },
-            'model lacks structured output, asking for text',
-          );
-          structured = false;
-          body = bodyFor(structured);
-          attempt--;
-          continue;
-        }
-        const canRetry = !result.fatal && attempt <= delays.length;
-        const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs;
-        log.warn(
-          {
-            event: 'llm_error' satisfies WatchedEvent,
-            jobId: ctx.jobId,
-            status: result.status,
-            code: result.code,
-            attempt,
-            message: result.message,
-            retry_in_ms: canRetry && !tooLong ? (result.retryAfterMs ?? delays[attempt - 1]) : undefined,
-          },
-          'OpenRouter attempt failed',
-        );
-        if (result.fatal) throw result.fatal;
-        const what = `${result.status ? `HTTP ${result.status} ` : ''}${result.code ?? ''} ${result.message}`
-          .replace(/\s+/g, ' ')
-          .trim();
-        if (tooLong) {
-          throw new JobError(
-            'LLM_UNAVAILABLE',
-            `OpenRouter asked to wait ${Math.ceil(result.retryAfterMs! / 1000)} s (more than ${maxRetryAfterMs / 1000} s): ${what}`,
-            { retryable: true },
-          );
-        }
-        if (!canRetry) {
-          throw new JobError('LLM_UNAVAILABLE', `OpenRouter failed after ${attempt} attempts: ${what}`, { retryable: true });
-        }
-        try {
-          await sleep(result.retryAfterMs ?? delays[attempt - 1]!, undefined, ctx.signal ? { signal: ctx.signal } : {});
-        } catch {
-          throw new JobError('CANCELLED', 'script request cancelled');
-        }
-      }
+      return complete(
+        { what: 'script', model: opts.model, language: req.language, feedback: Boolean(req.feedback), structured: true, bodyFor },
+        ctx,
+      );
+    },
+    summarise(req: NotesRequest, ctx: CallContext): Promise<ScriptDraft> {
+      // Notes are prose: no structured output, a low temperature (they should say what the text says).
+      const bodyFor = () =>
+        JSON.stringify({
+          model: notesModel,
+          messages: buildNotesMessages(req),
+          max_tokens: maxTokensFor(req),
+          temperature: 0.2,
+        });
+      return complete(
+        { what: 'notes', model: notesModel, language: req.language, feedback: false, structured: false, bodyFor },
+        ctx,
+      );
     },
   };
 }

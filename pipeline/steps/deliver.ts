@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isJobError } from '../../src/errors.js';
-import type { DeliverResult } from '../job.js';
+import type { Checkpoint, DeliverResult } from '../job.js';
 import type { AdapterContext, CallContext, ChatAdapter, MediaToolkit, PipelineJob, VideoKeeper } from '../ports.js';
 
 export async function deliverStep(
@@ -54,6 +54,7 @@ export async function deliverStep(
     fileName: `${safeName(extract.title) || 'doc2video'}.mp4`,
     title: extract.title,
     durationSeconds: compose.durationSeconds,
+    ...coverageOf(job.data.checkpoint),
     ...(linkUrl ? { linkUrl } : {}),
   });
   // The captions file lives elsewhere (compose.vttPath) and stays with the job.
@@ -68,4 +69,11 @@ function safeName(title: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 60);
+}
+
+/** How much of the document the video speaks about (absent for checkpoints that do not say). */
+function coverageOf(cp: Checkpoint): { coverage?: { pagesCovered: number; pages: number } } {
+  const pagesCovered = cp.script?.pagesCovered ?? cp.extract?.pagesRead;
+  const pages = cp.extract?.pages;
+  return pagesCovered && pages ? { coverage: { pagesCovered: Math.min(pagesCovered, pages), pages } } : {};
 }

@@ -12,8 +12,8 @@ import { JobRecords } from '../jobs/records.js';
 import { UserLimits } from '../limits/limits.js';
 import { Admission } from '../limits/admission.js';
 import { estimateJobUsd } from '../ops/budget.js';
-import { createScriptCache } from '../jobs/script-cache.js';
-import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import { createNotesCache, createScriptCache } from '../jobs/script-cache.js';
+import type { MediaToolkit, NotesCache, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
 import { createFfmpegMedia } from '../../pipeline/providers/ffmpeg-media.js';
 import { createPageImages } from '../../pipeline/providers/page-images.js';
 import { createOpenRouterWriter } from '../../pipeline/providers/openrouter.js';
@@ -35,6 +35,7 @@ export interface CoreServices {
   records: JobRecords;
   submitter: JobSubmitter;
   scriptCache: ScriptCache;
+  notesCache: NotesCache;
   writer: ScriptWriter;
   renderer: VideoRenderer;
   /** ffmpeg for the explainer composite; pdftoppm for its page images. */
@@ -68,6 +69,7 @@ function createScriptWriter(config: Config): ScriptWriter {
     apiKey: o.apiKey!,
     baseUrl: o.baseUrl,
     model: o.model,
+    notesModel: o.notesModel,
     timeoutMs: o.timeoutMs,
     ...(config.publicUrl ? { appUrl: config.publicUrl } : {}),
   });
@@ -128,6 +130,7 @@ export function createCoreServices(config: Config, logger: Logger, opts: Service
     records,
     submitter,
     scriptCache: createScriptCache(redis, prefix),
+    notesCache: createNotesCache(redis, prefix),
     writer,
     renderer,
     media: createFfmpegMedia(),

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ScriptResult } from '../../pipeline/job.js';
-import type { ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
+import type { NotesCache, ScriptCache, ScriptCacheKey } from '../../pipeline/ports.js';
 import { isSceneList } from '../../pipeline/script/scenes.js';
 import { redisKeys } from '../redis/keys.js';
 
@@ -55,6 +55,25 @@ export function createScriptCache(redis: Redis, prefix: string, ttlSeconds = SCR
     },
     async set(pdfSha256, key, result) {
       await redis.set(scriptCacheKey(prefix, pdfSha256, key), JSON.stringify({ ...result, cached: false }), 'EX', ttlSeconds);
+    },
+  };
+}
+
+/**
+ * Section notes of long documents (pipeline/ports.ts NotesCache), by the hash of the notes request
+ * (section text, length, language, notes model): the same chapter in another upload, or a job
+ * retried after its script call failed, pays for no note twice. Same TTL and no-lock reasoning
+ * as the script cache.
+ */
+export function createNotesCache(redis: Redis, prefix: string, ttlSeconds = SCRIPT_CACHE_TTL_SECONDS): NotesCache {
+  const key = (hash: string) => redisKeys(prefix).notesCache(hash);
+  return {
+    async get(hash) {
+      const raw = await redis.get(key(hash));
+      return raw && raw.trim() ? raw : undefined;
+    },
+    async set(hash, notes) {
+      if (notes.trim()) await redis.set(key(hash), notes, 'EX', ttlSeconds);
     },
   };
 }

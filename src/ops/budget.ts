@@ -23,7 +23,7 @@ import type { PipelineJob, PipelineObserver } from '../../pipeline/ports.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { BUDGET_RESERVE } from '../redis/scripts/budget-reserve.js';
-import { expectedVideoSeconds, llmCostUsd, roundUsd, utcDay, videoCostUsd } from './costs.js';
+import { expectedVideoSeconds, llmSpentUsd, roundUsd, utcDay, videoCostUsd } from './costs.js';
 
 export interface BudgetSettings {
   /** Service-wide cap per UTC day; undefined = no cap. */
@@ -53,7 +53,7 @@ export function estimateJobUsd(
   s: Pick<BudgetSettings, 'llmEstimateUsd' | 'pricePerMinuteUsd' | 'providers'>,
   cp: Checkpoint = {},
 ): number {
-  const llm = cp.script ? llmCostUsd(cp.script) : s.providers.script === 'local' ? 0 : s.llmEstimateUsd;
+  const llm = cp.script ? llmSpentUsd(cp) : s.providers.script === 'local' ? 0 : llmSpentUsd(cp) + s.llmEstimateUsd;
   const seconds = cp.wait?.durationSeconds ?? expectedVideoSeconds(cp.script);
   const video = videoCostUsd(seconds, s.pricePerMinuteUsd, cp.render?.provider ?? s.providers.video);
   return roundUsd(llm + video);
@@ -176,8 +176,25 @@ export class BudgetGuard {
   }
 
   /** Re-check before the paid steps; throws JobError(BUDGET_EXCEEDED) before any money is spent. */
-  observer(): Required<Pick<PipelineObserver, 'beforePaidStep'>> {
+  observer(): Required<Pick<PipelineObserver, 'beforePaidStep' | 'beforeLlmCalls'>> {
     return {
+      // A long document's notes: held again once the text is known (at submit only the file size
+      // is), before the first notes call and before the script call after them. The hold is what
+      // was spent so far + LLM_COST_ESTIMATE_USD per call still to come + the video, so no call
+      // is paid without a hold covering it, and a short document never holds for 13 calls.
+      beforeLlmCalls: async (job: PipelineJob, plan: { spentUsd: number; callsLeft: number }) => {
+        if (!this.enabled || this.settings.providers.script === 'local') return;
+        const cp = job.data.checkpoint;
+        const video = videoCostUsd(
+          expectedVideoSeconds(cp.script),
+          this.settings.pricePerMinuteUsd,
+          this.settings.providers.video,
+        );
+        const amount = roundUsd(plan.spentUsd + plan.callsLeft * this.settings.llmEstimateUsd + video);
+        const userKey = job.data.requester.userKey;
+        const d = await this.reserve(job.id, userKey, amount, this.settings.runHoldMs ?? 2 * 3_600_000);
+        if (!d.ok) throw this.refuse(d, { at: 'run', jobId: job.id, userKey, step: 'script' });
+      },
       beforePaidStep: async (job: PipelineJob, step: StepName) => {
         if (!this.enabled) return;
         if (step !== 'script' && step !== 'render') return;

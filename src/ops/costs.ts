@@ -49,6 +49,19 @@ export function llmCostUsd(script: Checkpoint['script']): number {
   return typeof c === 'number' && Number.isFinite(c) && c > 0 ? c : 0;
 }
 
+/**
+ * What the job's LLM calls cost so far: the script's cost once written (notes included), else the
+ * notes of a long document paid before the job stopped (a 402 or a crash mid-notes).
+ */
+export function llmSpentUsd(cp: Pick<Checkpoint, 'script' | 'notes'>): number {
+  if (cp.script) return llmCostUsd(cp.script);
+  let usd = 0;
+  for (const n of Object.values(cp.notes ?? {})) {
+    if (!n.cached && typeof n.costUsd === 'number' && Number.isFinite(n.costUsd) && n.costUsd > 0) usd += n.costUsd;
+  }
+  return roundUsd(usd);
+}
+
 /** The video part: seconds / 60 * price per minute (see VIDEO_BILLING). Local renders are free. */
 export function videoCostUsd(
   durationSeconds: number | undefined,
@@ -83,7 +96,7 @@ export function jobCost(
   checkpoint: Checkpoint,
   opts: { pricePerMinuteUsd: number; outcome?: JobOutcome; code?: ErrorCode | undefined },
 ): CostBreakdown {
-  const llmUsd = roundUsd(llmCostUsd(checkpoint.script));
+  const llmUsd = roundUsd(llmSpentUsd(checkpoint));
   const render = checkpoint.render;
   let videoUsd = 0;
   let videoEstimated = false;

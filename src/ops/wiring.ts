@@ -133,6 +133,7 @@ export function createOps(services: OpsDeps, opts: OpsOptions): Ops {
   const budgetObserver = budget.observer();
   const observer: PipelineObserver = {
     beforePaidStep: budgetObserver.beforePaidStep,
+    beforeLlmCalls: budgetObserver.beforeLlmCalls,
     stepFinished(job, step, durationMs) {
       metrics.stepDuration(step, durationMs);
       if (step === 'wait' && job.data.checkpoint.wait) void renders.done(job.id).catch(() => {});

@@ -32,6 +32,8 @@ export function redisKeys(prefix: string) {
 
     /** string: a written script (JSON), by sha256 of the PDF and the options (src/jobs/script-cache.ts). */
     scriptCache: (digest: string) => `${prefix}:script:${digest}`,
+    /** string: a long document's section notes, by sha256 of the notes request (src/jobs/script-cache.ts). */
+    notesCache: (digest: string) => `${prefix}:notes:${digest}`,
 
     // ---- preferences, cancellation ------------------------------------------------------------
     /** hash: a user's choices that outlive a job (avatar style). */

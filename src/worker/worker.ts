@@ -6,7 +6,9 @@ import type { Config } from '../config.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { JobRecords } from '../jobs/records.js';
 import type { UserLimits } from '../limits/limits.js';
-import type { MediaToolkit, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import type { MediaToolkit, NotesCache, PageImages, ScriptCache, ScriptWriter, VideoRenderer } from '../../pipeline/ports.js';
+import { DEFAULT_LONG_DOCUMENTS } from '../../pipeline/script/long-document.js';
+import { MAX_TEXT_PAGES } from '../../pipeline/pdf/extract.js';
 import type { VideoJobData, VideoJobResult } from '../../pipeline/job.js';
 import type { AdapterRegistry, PipelineObserver, VideoKeeper } from '../../pipeline/ports.js';
 import { VIDEO_QUEUE, type VideoQueue } from '../queue/video-queue.js';
@@ -20,7 +22,9 @@ import { INTAKE_LEASE_MS } from '../limits/admission.js';
 
 /** What a worker needs from the process around it (the composition root's services satisfy it). */
 export interface VideoWorkerDeps {
-  config: Pick<Config, 'redisPrefix' | 'workerConcurrency' | 'limits' | 'video' | 'storage'>;
+  config: Pick<Config, 'redisPrefix' | 'workerConcurrency' | 'limits' | 'video' | 'storage'> & {
+    script?: Pick<Config['script'], 'longDocuments'>;
+  };
   logger: Logger;
   /** Commands: cancel flags and their pub/sub channel. */
   redis: Redis;
@@ -30,6 +34,7 @@ export interface VideoWorkerDeps {
   records: JobRecords;
   limits: UserLimits;
   scriptCache: ScriptCache;
+  notesCache?: NotesCache;
   writer: ScriptWriter;
   renderer: VideoRenderer;
   /** ffmpeg for the explainer composite; pdftoppm for its page images. */
@@ -89,6 +94,11 @@ export function startVideoWorker(services: VideoWorkerDeps, adapters: AdapterReg
     pageImages: services.pageImages,
     videoDefaults: { layout: config.video.layout, captions: config.video.captions },
     scriptCache: services.scriptCache,
+    ...(services.notesCache ? { notesCache: services.notesCache } : {}),
+    longDocuments: {
+      ...(config.script?.longDocuments ?? DEFAULT_LONG_DOCUMENTS),
+      maxPdfPages: config.limits.maxPdfPages ?? MAX_TEXT_PAGES,
+    },
     observer,
     isCancelled: (jobId) => isCancelled(services.redis, prefix, jobId),
     workDir: services.workDir,

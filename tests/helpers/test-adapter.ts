@@ -20,8 +20,16 @@ declare module '../../pipeline/job.js' {
 
 export type TestEvent = { at: number; pid: number } & (
   | { type: 'acknowledge'; jobId: string; position: number }
-  | { type: 'progress'; jobId: string; step: string; phase: string }
-  | { type: 'video'; jobId: string; bytes: number; as: 'file' | 'link'; savedTo?: string; title: string }
+  | { type: 'progress'; jobId: string; step: string; phase: string; detail?: ProgressUpdate['detail'] }
+  | {
+      type: 'video';
+      jobId: string;
+      bytes: number;
+      as: 'file' | 'link';
+      savedTo?: string;
+      title: string;
+      coverage?: VideoFile['coverage'];
+    }
   | { type: 'fail'; jobId: string; code: string; message: string }
 );
 
@@ -70,7 +78,13 @@ export function createTestAdapter(opts: TestAdapterOptions): ChatAdapter & { eve
     },
 
     async progress(ctx, u: ProgressUpdate) {
-      await record({ type: 'progress', jobId: ctx.jobId, step: u.step, phase: u.phase });
+      await record({
+        type: 'progress',
+        jobId: ctx.jobId,
+        step: u.step,
+        phase: u.phase,
+        ...(u.detail ? { detail: u.detail } : {}),
+      });
     },
 
     async deliverVideo(ctx, video: VideoFile) {
@@ -91,6 +105,7 @@ export function createTestAdapter(opts: TestAdapterOptions): ChatAdapter & { eve
         bytes: video.bytes,
         as,
         title: video.title,
+        ...(video.coverage ? { coverage: video.coverage } : {}),
         ...(savedTo ? { savedTo } : {}),
       });
       return { as };

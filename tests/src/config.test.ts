@@ -12,8 +12,11 @@ describe('loadConfig', () => {
       maxActivePerUser: 2,
       maxQueuedJobs: 500,
       maxPdfBytes: 20971520,
+      maxPdfPages: 500,
       jobTtlSeconds: 1800,
     });
+    // Long documents: one call up to 50,000 characters, else at most 12 notes calls, 3 at a time.
+    expect(c.script.longDocuments).toEqual({ singleCallChars: 50_000, maxNotesCalls: 12, notesConcurrency: 3 });
     expect(c.script.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
     expect(c.video.did.baseUrl).toBe('https://api.d-id.com');
     expect(c.video.did.avatars.professional).toBe('v2_public_Amber@0zSz8kflCN');
@@ -60,6 +63,12 @@ describe('loadConfig', () => {
   it('picks the paid providers when their keys are set, and the expressives avatars', () => {
     const c = loadConfig({ OPENROUTER_API_KEY: 'sk-or-123456', DID_API_KEY: 'user:pass', DID_API: 'expressives' });
     expect(c.script.provider).toBe('openrouter');
+    // The notes model is the script model unless set.
+    expect(c.script.openrouter.notesModel).toBe(c.script.openrouter.model);
+    expect(loadConfig({ OPENROUTER_NOTES_MODEL: 'meta-llama/llama-3.1-8b-instruct' }).script.openrouter.notesModel).toBe(
+      'meta-llama/llama-3.1-8b-instruct',
+    );
+    expect(() => loadConfig({ MAX_NOTES_CALLS: '0' })).toThrow(/MAX_NOTES_CALLS/);
     expect(c.video.provider).toBe('d-id');
     expect(c.video.did.avatars.professional).toBe('public_amber_casual@avt_PfMblk');
     expect(c.video.did.avatars.friendly).toMatch(/@avt_/);

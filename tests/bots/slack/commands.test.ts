@@ -9,6 +9,9 @@ import { jobIdFor } from '../../../src/queue/video-queue.js';
 import { AVATAR_STYLES } from '../../../src/config.js';
 import { doneText } from '../../../bots/texts.js';
 
+/** The test PDF has one page: the finished message says the video covers it. */
+const ONE_PAGE = { pagesCovered: 1, pages: 1 };
+
 const finished = (t: SlackTestbed, jobId: string) =>
   waitFor(async () => {
     const rec = await t.h.services.records.get(jobId);
@@ -72,7 +75,7 @@ describe('Slack /doc2video form', () => {
     // The progress message is the one top-level message in the channel; the video is in its thread.
     const top = t.slack.botMessages(channel).filter((m) => !m.thread_ts);
     expect(top).toHaveLength(1);
-    expect(top[0]!.text).toBe(doneText('en'));
+    expect(top[0]!.text).toBe(doneText('en', ONE_PAGE));
     expect(uploads[0]!.thread_ts).toBe(top[0]!.ts);
     // The explainer composite (an MP4 of its own), not the provider's raw video.
     expect(uploads[0]!.bytes!.subarray(4, 8).toString('latin1')).toBe('ftyp');

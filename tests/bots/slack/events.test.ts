@@ -9,6 +9,9 @@ import { doneText } from '../../../bots/texts.js';
 import { JobError } from '../../../src/errors.js';
 import type { AdmissionGuard } from '../../../src/queue/submit.js';
 
+/** The test PDF has one page: the finished message says the video covers it. */
+const ONE_PAGE = { pagesCovered: 1, pages: 1 };
+
 describe('Slack file_share events', () => {
   let t: SlackTestbed;
 
@@ -50,7 +53,7 @@ describe('Slack file_share events', () => {
     // One progress message in the thread, edited as the job went, ending "done".
     const progress = t.slack.thread(dm, m.ts).filter((x) => x.bot && !x.files);
     expect(progress).toHaveLength(1);
-    expect(progress[0]!.text).toBe(doneText('en'));
+    expect(progress[0]!.text).toBe(doneText('en', ONE_PAGE));
     expect(progress[0]!.history.length).toBeGreaterThan(2);
     // The file was fetched with the bot token from Slack's file host.
     const dl = t.slack.downloads.filter((d) => d.path.includes(f.id));
@@ -101,7 +104,7 @@ describe('Slack file_share events', () => {
     expect(uploads).toHaveLength(1);
     expect(uploads[0]!.thread_ts).toBe(m2.ts);
     const progress = t.slack.thread(channel, m2.ts).filter((x) => x.bot && !x.files);
-    expect(progress.map((x) => x.text)).toEqual([doneText('ar')]);
+    expect(progress.map((x) => x.text)).toEqual([doneText('ar', ONE_PAGE)]);
   });
 
   it('a file that is not a PDF gets NOT_A_PDF in its thread, once however often Slack redelivers, and no job', async () => {

@@ -11,6 +11,9 @@ import { doneText } from '../../../bots/texts.js';
 import { SLACK_EVENTS_PATH } from '../../../bots/slack/index.js';
 import type { AdmissionGuard } from '../../../src/queue/submit.js';
 
+/** The test PDF has one page: the finished message says the video covers it. */
+const ONE_PAGE = { pagesCovered: 1, pages: 1 };
+
 describe('Slack front door in Socket Mode', () => {
   let t: SlackTestbed;
 
@@ -78,7 +81,7 @@ describe('Slack front door in Socket Mode', () => {
     expect(uploads[0]!.bytes!.subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect(uploads[0]!.bytes!.equals(t.renderer.bytes)).toBe(false);
     const progress = t.slack.thread(dm, m.ts).filter((x) => x.bot && !x.files);
-    expect(progress.map((x) => x.text)).toEqual([doneText('en')]);
+    expect(progress.map((x) => x.text)).toEqual([doneText('en', ONE_PAGE)]);
     // Each delivery was acknowledged once, and nothing was sent a third time.
     expect(t.slack.deliveriesOf('Ev0SOCKET01').map((e) => e.retry_attempt)).toEqual([0, 1]);
     expect(t.slack.acks.filter((a) => a.envelope_id === env.envelope_id || a.envelope_id === again.envelope_id)).toHaveLength(2);

@@ -7,6 +7,9 @@ import { waitFor } from '../../helpers/harness.js';
 import { corpus, startTelegramRig, tinyMp4, type TelegramRig } from '../../helpers/telegram.js';
 import type { FakeChat, FakeUser } from '../../fakes/telegram.js';
 
+/** The test PDF has one page: the finished message says the video covers it. */
+const ONE_PAGE = { pagesCovered: 1, pages: 1 };
+
 const JOB_ID = /Job ([a-z0-9]{10})/;
 let rig: TelegramRig;
 
@@ -64,7 +67,7 @@ describe('Telegram long polling', () => {
     const jobId = JOB_ID.exec(ack)![1]!;
     expect(ack).toBe(acceptedText('en', jobId, 1));
     expect((await finished(jobId)).state).toBe('completed');
-    await fake.waitUntil(() => fake.botMessages(chat.id).some((m) => m.text === doneText('en')), 'done');
+    await fake.waitUntil(() => fake.botMessages(chat.id).some((m) => m.text === doneText('en', ONE_PAGE)), 'done');
 
     const videos = fake.videosTo(chat.id);
     expect(videos).toHaveLength(1);

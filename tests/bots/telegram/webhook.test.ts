@@ -11,6 +11,9 @@ import { waitFor } from '../../helpers/harness.js';
 import { corpus, startTelegramRig, tinyMp4, type TelegramRig } from '../../helpers/telegram.js';
 import type { FakeChat, FakeUser, StoredMessage } from '../../fakes/telegram.js';
 
+/** The test PDF has one page: the finished message says the video covers it. */
+const ONE_PAGE = { pagesCovered: 1, pages: 1 };
+
 const MiB = 1024 * 1024;
 const JOB_ID = /Job ([a-z0-9]{10})/;
 
@@ -83,7 +86,7 @@ describe('Telegram webhook: a PDF in a private chat', () => {
     expect(rec.state).toBe('completed');
     const progress = await fake.waitUntil(() => {
       const p = progressMessageOf(chat.id);
-      return p?.text === doneText('en') ? p : undefined;
+      return p?.text === doneText('en', ONE_PAGE) ? p : undefined;
     }, 'the progress message to say done');
 
     // One progress message, edited in place; never the same text twice in a row.
@@ -91,7 +94,7 @@ describe('Telegram webhook: a PDF in a private chat', () => {
     expect(progressMessages).toHaveLength(1);
     const texts = progress.history.map((h) => h.text);
     expect(texts[0]).toBe('▰▱▱▱▱▱▱ Downloading the PDF…');
-    expect(texts.at(-1)).toBe(doneText('en'));
+    expect(texts.at(-1)).toBe(doneText('en', ONE_PAGE));
     for (let i = 1; i < texts.length; i++) expect(texts[i]).not.toBe(texts[i - 1]);
     const edits = fake.callsOf('editMessageText').filter((c) => String(c.params.chat_id) === String(chat.id));
     expect(edits.every((c) => c.status === 200)).toBe(true);
