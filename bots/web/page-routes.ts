@@ -35,6 +35,13 @@ export interface PageDeps {
   logger: Logger;
 }
 
+/**
+ * A chat text as the page shows it: the same words without the leading emoji, which chat
+ * clients draw but the page replaces with its own controls, and which screen readers would
+ * read out by name ("necktie Professional").
+ */
+export const pageWording = (text: string) => text.replace(/^\u200f?[\p{Extended_Pictographic}\u200d\ufe0f]+\s*/u, '');
+
 /** The page's configuration in one locale (tested against the chat texts). */
 export function pageConfig(locale: Locale, d: Pick<PageDeps, 'uploads' | 'maxPdfBytes' | 'defaults'>): PageConfig {
   const vars = { limit: formatBytes(d.maxPdfBytes) };
@@ -42,13 +49,13 @@ export function pageConfig(locale: Locale, d: Pick<PageDeps, 'uploads' | 'maxPdf
     uploads: d.uploads,
     maxPdfBytes: d.maxPdfBytes,
     defaults: d.defaults,
-    avatars: AVATAR_STYLES.map((value) => ({ value, label: avatarLabel(locale, value) })),
-    layouts: VIDEO_LAYOUTS.map((value) => ({ value, label: layoutLabel(locale, value) })),
-    captions: { on: captionsLabel(locale, true), off: captionsLabel(locale, false) },
+    avatars: AVATAR_STYLES.map((value) => ({ value, label: pageWording(avatarLabel(locale, value)) })),
+    layouts: VIDEO_LAYOUTS.map((value) => ({ value, label: pageWording(layoutLabel(locale, value)) })),
+    captions: { on: pageWording(captionsLabel(locale, true)), off: pageWording(captionsLabel(locale, false)) },
     languages: CHOOSABLE_LANGUAGES.map((value) => ({ value, label: languageName(value, locale) })),
     steps: Object.fromEntries(STEPS.map((s) => [s, stepLabel(locale, s)])),
-    waiting: waitingSlotText(locale),
-    done: doneLabel(locale),
+    waiting: pageWording(waitingSlotText(locale)),
+    done: pageWording(doneLabel(locale)),
     // The page shows the code apart, so the message goes without its "CODE: " prefix.
     errors: Object.fromEntries(ERROR_CODES.map((c) => [c, describeError(c, locale, vars).replace(/^[A-Z_]+: /, '')])),
   };

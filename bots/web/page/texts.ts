@@ -4,6 +4,7 @@ import type { PageLocale } from './types.js';
 
 const EN = {
   title: 'doc2video — turn a PDF into a video',
+  heading: 'Turn a PDF into a short video',
   tagline: 'Upload a PDF and get a short explainer video: its pages, a presenter, captions.',
   dropTitle: 'Drop a PDF here',
   dropOr: 'or',
@@ -46,6 +47,7 @@ export type PageText = keyof typeof EN;
 
 const AR: Record<PageText, string> = {
   title: 'doc2video — حوّل ملف PDF إلى فيديو',
+  heading: 'حوّل ملف PDF إلى فيديو قصير',
   tagline: 'ارفع ملف PDF واحصل على فيديو قصير يشرحه: صفحاته، ومقدّم، وترجمة مكتوبة.',
   dropTitle: 'أفلت ملف PDF هنا',
   dropOr: 'أو',
@@ -97,9 +99,13 @@ export function t(locale: PageLocale, key: PageText, vars: Record<string, string
   return TABLES[locale][key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-/** "4.2 MB" (Western digits in both locales, as in the chat texts). */
+/** "4.2 MB", "16 KB" (Western digits in both locales, as in the chat texts). */
 export function formatSize(bytes: number, locale: PageLocale): string {
   const mb = bytes / (1024 * 1024);
+  if (mb < 1) {
+    const kb = Math.max(1, Math.round(bytes / 1024));
+    return locale === 'ar' ? `${kb} كيلوبايت` : `${kb} KB`;
+  }
   const n = mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10;
   return locale === 'ar' ? `${n} ميغابايت` : `${n} MB`;
 }

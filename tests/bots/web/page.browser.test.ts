@@ -11,6 +11,7 @@ import { corpusPath, repoRoot } from '../../helpers/corpus.js';
 import { axeSerious, buildPage, horizontalOverflow, launchChromium, videoDuration } from '../../helpers/browser.js';
 import { createInstantRenderer } from '../../fakes/instant-renderer.js';
 import { startWebFrontDoor, webAdapterFor } from '../../../bots/web/index.js';
+import { pageWording } from '../../../bots/web/page-routes.js';
 import { keptFileRoutes } from '../../../src/http/files-route.js';
 import { videoKeeperFrom } from '../../../src/storage/keeper.js';
 import { describeError } from '../../../src/errors.js';
@@ -71,7 +72,8 @@ beforeAll(async () => {
       RATE_LIMIT_MAX: '50',
       MAX_ACTIVE_JOBS_PER_USER: '4',
     },
-    services: { renderer: createInstantRenderer() },
+    // Pictures for the README show the offline presenter; the tests use a renderer that answers at once.
+    services: SHOTS ? {} : { renderer: createInstantRenderer() },
     adapters: (s) => ({ web: webAdapterFor(s) }),
     mount: (services, server) => {
       server.app.addHook('onRequest', async (request) => {
@@ -104,7 +106,7 @@ describe('the upload page', () => {
     const page = await openPage();
     expect(await page.getAttribute('html', 'dir')).toBe('ltr');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
-    expect(await page.textContent('h1')).toContain('turn a PDF into a video');
+    expect(await page.textContent('h1')).toBe('Turn a PDF into a short video');
     // The drop zone is the file input's label; the choices come from the chat texts.
     expect(await page.textContent('label[for="file"]')).toContain('Choose a PDF');
     expect(await page.locator('#avatar-field input[type="radio"]').count()).toBe(2);
@@ -162,7 +164,7 @@ describe('the upload page', () => {
     await waitForStatus(page, ['done', 'failed']);
     expect(await page.textContent('#job-error')).toBe('');
     expect(await jobStatus(page)).toBe('done');
-    expect(await page.textContent('#job-status')).toBe(doneLabel('en'));
+    expect(await page.textContent('#job-status')).toBe(pageWording(doneLabel('en')));
     expect(await videoDuration(page, '#video')).toBeGreaterThan(0);
     expect(await page.getAttribute('#download-video', 'href')).toBe(`/api/v1/videos/${job!.id}/video`);
     const mp4 = await page.evaluate<number>(
@@ -204,8 +206,8 @@ describe('the upload page', () => {
     // What was announced is the chat's wording (the worker may pass a step between two reads).
     const chatWords = new Set<string>(STEPS.map((s) => stepLabel('en', s)));
     const announcedSteps = [...steps].filter((s) => chatWords.has(s));
-    expect(steps.has(doneLabel('en'))).toBe(true);
-    expect([...steps].every((s) => chatWords.has(s) || s === doneLabel('en') || /^Uploading the PDF… \d+%$/.test(s) || s === 'In the queue…' || s === '')).toBe(true);
+    expect(steps.has(pageWording(doneLabel('en')))).toBe(true);
+    expect([...steps].every((s) => chatWords.has(s) || s === pageWording(doneLabel('en')) || /^Uploading the PDF… \d+%$/.test(s) || s === 'In the queue…' || s === '')).toBe(true);
     expect(announcedSteps.length).toBeGreaterThan(0);
     expect(await axeSerious(page)).toEqual([]);
     await shot(page, 'page-done.png');
@@ -233,14 +235,14 @@ describe('the upload page', () => {
     const page = await openPage({ locale: 'ar-EG' });
     expect(await page.getAttribute('html', 'dir')).toBe('rtl');
     expect(await page.getAttribute('html', 'lang')).toBe('ar');
-    expect(await page.textContent('h1')).toContain('حوّل ملف PDF إلى فيديو');
+    expect(await page.textContent('h1')).toBe('حوّل ملف PDF إلى فيديو قصير');
     expect(await page.textContent('#layout-field')).toContain('الصفحات مع المقدّم');
     expect(await axeSerious(page)).toEqual([]);
     await page.setInputFiles('#file', SHORT_PDF);
     await page.click('#submit');
     await waitForStatus(page, ['done', 'failed']);
     expect(await jobStatus(page)).toBe('done');
-    expect(await page.textContent('#job-status')).toBe(doneLabel('ar'));
+    expect(await page.textContent('#job-status')).toBe(pageWording(doneLabel('ar')));
     expect(await page.textContent('#download-video')).toContain('نزّل الفيديو');
     expect(await videoDuration(page, '#video')).toBeGreaterThan(0);
     expect(await axeSerious(page)).toEqual([]);
