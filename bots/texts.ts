@@ -244,7 +244,24 @@ export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
 // --- The document's language, when the user chooses it (the Slack form, the web page) --------
 
 /** Languages offered in the forms (the script writer and the voices cover these). */
-export const CHOOSABLE_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
+export const CHOOSABLE_LANGUAGES = [
+  'en',
+  'ar',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'pt',
+  'nl',
+  'ru',
+  'tr',
+  'fa',
+  'he',
+  'hi',
+  'zh',
+  'ja',
+  'ko',
+] as const;
 
 /** A language's name in our locale ("Arabic", "العربية"), or its code when ICU has none. */
 export function languageName(code: string, locale: Locale): string {

@@ -22,7 +22,6 @@ const ACTION_CAPTIONS = 'captions';
 const BLOCK_LANGUAGE = 'language';
 const ACTION_LANGUAGE = 'lang';
 
-
 export interface ModalMetadata {
   channel: string;
   locale?: string;

@@ -40,7 +40,7 @@ export interface PageDeps {
  * clients draw but the page replaces with its own controls, and which screen readers would
  * read out by name ("necktie Professional").
  */
-export const pageWording = (text: string) => text.replace(/^\u200f?[\p{Extended_Pictographic}\u200d\ufe0f]+\s*/u, '');
+export const pageWording = (text: string) => text.replace(/^\u200f?(?:\p{Extended_Pictographic}|\u200d|\ufe0f)+\s*/u, '');
 
 /** The page's configuration in one locale (tested against the chat texts). */
 export function pageConfig(locale: Locale, d: Pick<PageDeps, 'uploads' | 'maxPdfBytes' | 'defaults'>): PageConfig {

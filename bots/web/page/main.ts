@@ -435,7 +435,8 @@ async function offerResume(): Promise<void> {
     if (view !== 'unreachable') {
       const state = document.createElement('span');
       state.className = 'resume-state';
-      state.textContent = view.status === 'failed' || view.status === 'cancelled' ? (view.error?.code ?? view.status) : stepText(view);
+      state.textContent =
+        view.status === 'failed' || view.status === 'cancelled' ? (view.error?.code ?? view.status) : stepText(view);
       text.append(' · ', state);
     }
     const resume = document.createElement('button');

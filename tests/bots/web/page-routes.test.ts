@@ -33,7 +33,10 @@ beforeAll(async () => {
   // A stand-in for Vite's output: what matters here is how the files are served.
   dir = await mkdtemp(path.join(tmpdir(), 'd2v-page-routes-'));
   await mkdir(path.join(dir, 'assets'));
-  await writeFile(path.join(dir, 'index.html'), '<!doctype html><title>doc2video</title><script type="module" src="/assets/main-abc123.js"></script>');
+  await writeFile(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>doc2video</title><script type="module" src="/assets/main-abc123.js"></script>',
+  );
   await writeFile(path.join(dir, 'assets', 'main-abc123.js'), 'console.log("page");\n');
 });
 

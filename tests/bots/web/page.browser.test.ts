@@ -207,7 +207,16 @@ describe('the upload page', () => {
     const chatWords = new Set<string>(STEPS.map((s) => stepLabel('en', s)));
     const announcedSteps = [...steps].filter((s) => chatWords.has(s));
     expect(steps.has(pageWording(doneLabel('en')))).toBe(true);
-    expect([...steps].every((s) => chatWords.has(s) || s === pageWording(doneLabel('en')) || /^Uploading the PDF… \d+%$/.test(s) || s === 'In the queue…' || s === '')).toBe(true);
+    expect(
+      [...steps].every(
+        (s) =>
+          chatWords.has(s) ||
+          s === pageWording(doneLabel('en')) ||
+          /^Uploading the PDF… \d+%$/.test(s) ||
+          s === 'In the queue…' ||
+          s === '',
+      ),
+    ).toBe(true);
     expect(announcedSteps.length).toBeGreaterThan(0);
     expect(await axeSerious(page)).toEqual([]);
     await shot(page, 'page-done.png');
