@@ -270,7 +270,6 @@ describe('the upload page', () => {
       });
       await page.waitForSelector('#drop.has-file');
       expect(await horizontalOverflow(page), locale).toBeLessThanOrEqual(0);
-      if (locale === 'en-US') await shot(page, 'page-phone.png');
       await page.context().close();
     }
   });
