@@ -45,6 +45,7 @@ export function webApiDepsFrom(services: CoreServices, uploads: 'keys' | 'public
     corsOrigins: config.web.corsOrigins,
     links: { publicUrl: config.publicUrl, linkSecret: config.storage.linkSecret },
     ownerCookieSeconds: config.storage.retentionDays * DAY_SECONDS,
+    uploadTimeoutMs: config.http.uploadTimeoutMs,
   };
 }
 
