@@ -32,8 +32,7 @@ const ui = {
   fileChosen: el('file-chosen'),
   avatarField: el<HTMLFieldSetElement>('avatar-field'),
   layoutField: el<HTMLFieldSetElement>('layout-field'),
-  captions: el<HTMLInputElement>('captions'),
-  captionsLabel: el('captions-label'),
+  captionsField: el<HTMLFieldSetElement>('captions-field'),
   language: el<HTMLSelectElement>('language'),
   formError: el('form-error'),
   submit: el<HTMLButtonElement>('submit'),
@@ -129,10 +128,11 @@ function buildForm(): void {
   ui.fileHint.textContent = t(locale, 'fileHint', { size: formatSize(config.maxPdfBytes, locale) });
   radios(ui.avatarField, 'avatar', config.avatars, config.defaults.avatar);
   radios(ui.layoutField, 'layout', config.layouts, config.defaults.layout);
-  ui.captions.checked = config.defaults.captions;
-  const captionsText = () => (ui.captionsLabel.textContent = ui.captions.checked ? config.captions.on : config.captions.off);
-  captionsText();
-  ui.captions.addEventListener('change', captionsText);
+  const captions = [
+    { value: 'true', label: config.captions.on },
+    { value: 'false', label: config.captions.off },
+  ];
+  radios(ui.captionsField, 'captions', captions, String(config.defaults.captions));
   const auto = new Option(t(locale, 'autoLanguage'), 'auto', true, true);
   ui.language.append(auto, ...config.languages.map((l) => new Option(l.label, l.value)));
 }
@@ -183,7 +183,7 @@ function formValues(): Record<string, string> {
   const values: Record<string, string> = {
     avatar: String(data.get('avatar') ?? config.defaults.avatar),
     layout: String(data.get('layout') ?? config.defaults.layout),
-    captions: ui.captions.checked ? 'true' : 'false',
+    captions: String(data.get('captions') ?? config.defaults.captions),
   };
   if (ui.language.value !== 'auto') values.language = ui.language.value;
   return values;
@@ -404,7 +404,6 @@ function again(): void {
   ui.job.hidden = true;
   ui.form.hidden = false;
   ui.form.reset();
-  ui.captions.dispatchEvent(new Event('change'));
   void choose(undefined);
   void offerResume();
   ui.file.focus();

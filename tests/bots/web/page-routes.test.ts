@@ -1,11 +1,14 @@
 // GET / and GET /page.json without a browser: the page's configuration carries the chat doors'
 // own words, the CSP lets a <video> load from the S3 store's presigned origin, the built files
 // are served with the right caching, and a missing build says so instead of serving nothing.
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHarness, type Harness } from '../../helpers/harness.js';
+import { repoRoot } from '../../helpers/corpus.js';
+import ts from 'typescript';
 import { startWebFrontDoor } from '../../../bots/web/index.js';
 import { pageConfig, pageWording } from '../../../bots/web/page-routes.js';
 import { avatarLabel, doneLabel, stepLabel, waitingSlotText } from '../../../bots/texts.js';
@@ -67,6 +70,18 @@ describe('the page configuration', () => {
       expect(c.done).toMatch(/^\p{L}/u);
       expect(c.languages.find((l) => l.value === 'ar')?.label).toBe(locale === 'ar' ? 'العربية' : 'Arabic');
     }
+  });
+});
+
+describe("the page's code", () => {
+  it('imports only its own files (no server code, no package): it runs in the browser and gets its words over HTTP', () => {
+    const files = readdirSync(path.join(repoRoot, 'bots/web/page')).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('main.ts');
+    const outside = files
+      .flatMap((f) => ts.preProcessFile(readFileSync(path.join(repoRoot, 'bots/web/page', f), 'utf8'), true, true).importedFiles)
+      .map((i) => i.fileName)
+      .filter((spec) => !/^\.\/[\w-]+\.js$/.test(spec));
+    expect(outside).toEqual([]);
   });
 });
 
