@@ -1,12 +1,12 @@
 # doc2video: one image for both processes. `docker run IMAGE` starts the web process;
 # `docker run IMAGE node dist/src/main/worker.js` a worker (see docker-compose.yml).
 
-# --- build: compile TypeScript with the dev dependencies, then keep only what runs -----------------
+# --- build: compile TypeScript and the upload page (Vite, into dist/page) with the dev dependencies, then keep only what runs
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.page.json vite.config.ts ./
 COPY src ./src
 COPY bots ./bots
 COPY pipeline ./pipeline

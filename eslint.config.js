@@ -11,7 +11,8 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     languageOptions: {
-      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+      // The page (bots/web/page) has its own project: DOM types, no Node ones.
+      parserOptions: { project: ['./tsconfig.test.json', './tsconfig.page.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       // A promise nobody awaits loses its error: mark deliberate fire-and-forget with `void`.

@@ -61,13 +61,21 @@ function progressBar(index: number, total: number): string {
   return '▰'.repeat(filled) + '▱'.repeat(total - filled);
 }
 
+/** What a step is doing, without the bar (the web page draws its own). */
+export function stepLabel(locale: Locale, step: StepName): string {
+  return STEP_LABEL[locale][step];
+}
+
+/** A job queued behind the same user's running videos. */
+export function waitingSlotText(locale: Locale): string {
+  return locale === 'ar'
+    ? `${RLM}⏳ في الانتظار: لديك فيديوهات قيد الإنشاء، وسيبدأ هذا بعد انتهاء أحدها.`
+    : '⏳ Queued behind your videos that are being made; this one starts when one of them is done.';
+}
+
 export function progressText(locale: Locale, u: ProgressUpdate): string {
-  if (u.phase === 'waiting-slot') {
-    return locale === 'ar'
-      ? `${RLM}⏳ في الانتظار: لديك فيديوهات قيد الإنشاء، وسيبدأ هذا بعد انتهاء أحدها.`
-      : '⏳ Queued behind your videos that are being made; this one starts when one of them is done.';
-  }
-  return `${progressBar(u.index, u.total)} ${detailLabel(locale, u) ?? STEP_LABEL[locale][u.step]}`;
+  if (u.phase === 'waiting-slot') return waitingSlotText(locale);
+  return `${progressBar(u.index, u.total)} ${detailLabel(locale, u) ?? stepLabel(locale, u.step)}`;
 }
 
 /** A long document's progress: "Reading 118 pages…", "Summarising 9 sections…". */
@@ -99,11 +107,13 @@ function coverageText(locale: Locale, c: { pagesCovered: number; pages: number }
   return locale === 'ar' ? ` يغطي الفيديو كل صفحات المستند (${c.pages}).` : ` It covers all ${c.pages} pages.`;
 }
 
+/** The last progress line of a finished job, without the bar. */
+export function doneLabel(locale: Locale): string {
+  return locale === 'ar' ? '✅ اكتمل الفيديو.' : '✅ Done — your video is below.';
+}
+
 export function doneText(locale: Locale, coverage?: { pagesCovered: number; pages: number }): string {
-  const more = coverage ? coverageText(locale, coverage) : '';
-  return locale === 'ar'
-    ? `${progressBar(6, 6)} ✅ اكتمل الفيديو.${more}`
-    : `${progressBar(6, 6)} ✅ Done — your video is below.${more}`;
+  return `${progressBar(6, 6)} ${doneLabel(locale)}${coverage ? coverageText(locale, coverage) : ''}`;
 }
 
 export function acceptedText(locale: Locale, jobId: string, position: number): string {
@@ -258,6 +268,38 @@ export function avatarChosenText(locale: Locale, style: AvatarStyle): string {
   return locale === 'ar'
     ? `✅ سيقدّم فيديوهاتك القادمة: ${AVATAR_LABEL.ar[style]}`
     : `✅ Your next videos will use: ${AVATAR_LABEL.en[style]}`;
+}
+
+// --- The document's language, when the user chooses it (the Slack form, the web page) --------
+
+/** Languages offered in the forms (the script writer and the voices cover these). */
+export const CHOOSABLE_LANGUAGES = [
+  'en',
+  'ar',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'pt',
+  'nl',
+  'ru',
+  'tr',
+  'fa',
+  'he',
+  'hi',
+  'zh',
+  'ja',
+  'ko',
+] as const;
+
+/** A language's name in our locale ("Arabic", "العربية"), or its code when ICU has none. */
+export function languageName(code: string, locale: Locale): string {
+  try {
+    const name = new Intl.DisplayNames([locale], { type: 'language' }).of(code);
+    return name && name !== code ? name : code;
+  } catch {
+    return code;
+  }
 }
 
 // --- Video style: layout and captions (Telegram /style, the Slack form, the CLI flags) ---------

@@ -158,6 +158,7 @@ const schema = z.object({
   TRUST_PROXY: trustProxy,
   HTTP_HEADERS_TIMEOUT_SECONDS: int(1, 600, 15),
   HTTP_REQUEST_TIMEOUT_SECONDS: int(1, 3600, 30),
+  HTTP_UPLOAD_TIMEOUT_SECONDS: int(1, 3600, 600),
   MAX_CONNECTIONS: int(1, 1_000_000, 1000),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
   METRICS_PORT: optionalString.pipe(
@@ -324,6 +325,8 @@ export interface Config {
     trustProxy: boolean | string[];
     headersTimeoutMs: number;
     requestTimeoutMs: number;
+    /** Time to receive a PDF upload's whole request (POST /api/v1/videos): slow links need long. */
+    uploadTimeoutMs: number;
     maxConnections: number;
   };
   /** GET /metrics: on the public port with this bearer token, and/or on its own port. */
@@ -493,6 +496,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.TRUST_PROXY,
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      uploadTimeoutMs: e.HTTP_UPLOAD_TIMEOUT_SECONDS * 1000,
       maxConnections: e.MAX_CONNECTIONS,
     },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },

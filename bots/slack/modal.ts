@@ -7,7 +7,7 @@ import { AVATAR_STYLES, type AvatarStyle } from '../../src/config.js';
 import type { Locale } from '../../src/errors.js';
 import { modalWord } from './texts.js';
 import { VIDEO_LAYOUTS, type JobOptions, type VideoLayout } from '../../pipeline/job.js';
-import { captionsLabel, layoutLabel, type StyleChoice } from '../texts.js';
+import { CHOOSABLE_LANGUAGES, captionsLabel, languageName, layoutLabel, type StyleChoice } from '../texts.js';
 import type { SlackFile } from './files.js';
 
 export const MODAL_CALLBACK_ID = 'doc2video_submit';
@@ -22,24 +22,12 @@ const ACTION_CAPTIONS = 'captions';
 const BLOCK_LANGUAGE = 'language';
 const ACTION_LANGUAGE = 'lang';
 
-/** Languages offered in the form (the script writer and the voices cover these). */
-const MODAL_LANGUAGES = ['en', 'ar', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'ru', 'tr', 'fa', 'he', 'hi', 'zh', 'ja', 'ko'] as const;
-
 export interface ModalMetadata {
   channel: string;
   locale?: string;
 }
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
-
-function languageName(code: string, locale: Locale): string {
-  try {
-    const name = new Intl.DisplayNames([locale], { type: 'language' }).of(code);
-    return name && name !== code ? name : code;
-  } catch {
-    return code;
-  }
-}
 
 /** `defaults`: VIDEO_LAYOUT / VIDEO_CAPTIONS, preselected. */
 export function buildModal(locale: Locale, meta: ModalMetadata, defaults: StyleChoice): types.View {
@@ -105,7 +93,7 @@ export function buildModal(locale: Locale, meta: ModalMetadata, defaults: StyleC
         element: {
           type: 'static_select',
           action_id: ACTION_LANGUAGE,
-          options: MODAL_LANGUAGES.map((code) => ({ text: plain(languageName(code, locale)), value: code })),
+          options: CHOOSABLE_LANGUAGES.map((code) => ({ text: plain(languageName(code, locale)), value: code })),
         },
       },
     ],
@@ -136,6 +124,6 @@ export function parseSubmission(values: unknown): { files: SlackFile[]; options:
   if (style && (AVATAR_STYLES as readonly string[]).includes(style)) options.avatarStyle = style as AvatarStyle;
   if (layout && (VIDEO_LAYOUTS as readonly string[]).includes(layout)) options.layout = layout as VideoLayout;
   if (captions === 'on' || captions === 'off') options.captions = captions === 'on';
-  if (lang && (MODAL_LANGUAGES as readonly string[]).includes(lang)) options.language = lang;
+  if (lang && (CHOOSABLE_LANGUAGES as readonly string[]).includes(lang)) options.language = lang;
   return { files, options };
 }

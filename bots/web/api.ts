@@ -34,6 +34,8 @@ export interface WebApiDeps extends WebIntakeDeps {
   prefix: string;
   limits: { max: number; windowSeconds: number };
   links: LinkSettings;
+  /** Time to receive a whole upload (HTTP_UPLOAD_TIMEOUT_SECONDS), instead of the short request timeout. */
+  uploadTimeoutMs?: number;
   /** How long an anonymous browser's owner cookie lasts (as long as its videos are kept). */
   ownerCookieSeconds: number;
   logger: Logger;
@@ -271,6 +273,8 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
       '/videos',
       {
         bodyLimit: deps.maxPdfBytes + 64 * 1024,
+        // 20 MB on a slow link takes minutes; every other route keeps the short timeout.
+        ...(deps.uploadTimeoutMs ? { config: { bodyTimeoutMs: deps.uploadTimeoutMs } } : {}),
         schema: {
           summary: 'Upload a PDF and start a video',
           description:

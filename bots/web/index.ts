@@ -1,11 +1,15 @@
 // Wiring of the web front door (the /api/v1 API, in the web process) and its chat adapter (in
 // the worker) from CoreServices, mirroring bots/telegram/index.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { CoreServices } from '../../src/app/services.js';
 import type { HttpServer } from '../../src/http/server.js';
 import type { ChatAdapter } from '../../pipeline/ports.js';
 import { createWebAdapter } from './adapter.js';
 import { API_PREFIX, webApiRoutes, type WebApiDeps } from './api.js';
+import { pageRoutes } from './page-routes.js';
+import { videoKey } from '../../src/storage/video-store.js';
 import { WebJobs } from './jobs.js';
 
 export type WebUploads = 'off' | 'keys' | 'public';
@@ -41,33 +45,57 @@ export function webApiDepsFrom(services: CoreServices, uploads: 'keys' | 'public
     corsOrigins: config.web.corsOrigins,
     links: { publicUrl: config.publicUrl, linkSecret: config.storage.linkSecret },
     ownerCookieSeconds: config.storage.retentionDays * DAY_SECONDS,
+    uploadTimeoutMs: config.http.uploadTimeoutMs,
   };
 }
 
-/** A page at GET / until the upload page exists: where the API and its description are. */
-const placeholderPage: FastifyPluginAsync = async (app) => {
-  app.get('/', async (_request, reply) =>
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-      .header('x-content-type-options', 'nosniff')
-      .send(
-        '<!doctype html><html lang="en"><meta charset="utf-8"><title>doc2video</title>' +
-          '<h1>doc2video</h1><p>Turn a PDF into a short presenter video.</p>' +
-          `<p>The web API is at <code>${API_PREFIX}</code>; its description: <a href="${API_PREFIX}/openapi.json">${API_PREFIX}/openapi.json</a>.</p></html>`,
-      ),
-  );
-};
+/** Where `npm run build` puts the page: <repository>/dist/page, from the source or the built file. */
+function builtPageDir(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'dist', 'page');
+}
+
+/** The origin of the store's presigned URLs (S3), which the page's <video> must be allowed to load. */
+async function storeMediaOrigins(services: CoreServices): Promise<string[]> {
+  if (services.store.kind !== 's3') return [];
+  // Signing is local (no request): a URL for any key shows the origin all of them share.
+  const url = await services.store.directUrl(videoKey('csporigin0'), 60);
+  return url ? [new URL(url).origin] : [];
+}
+
+function pagePlugin(services: CoreServices, uploads: WebUploads, dir: string): FastifyPluginAsync {
+  return async (app) => {
+    const { config } = services;
+    await app.register(
+      pageRoutes({
+        dir,
+        uploads,
+        maxPdfBytes: config.limits.maxPdfBytes,
+        defaults: { avatar: 'professional', layout: config.video.layout, captions: config.video.captions },
+        mediaOrigins: await storeMediaOrigins(services),
+        logger: services.logger.child({ platform: 'web' }),
+      }),
+    );
+  };
+}
 
 export interface WebFrontDoor {
   uploads: WebUploads;
   stop(): Promise<void>;
 }
 
-/** Mount the web API (unless WEB_UPLOADS=off) and the placeholder page on the HTTP server. */
-export function startWebFrontDoor(services: CoreServices, http: HttpServer, opts: { role: 'web' | 'all' }): WebFrontDoor {
+/**
+ * Mount the upload page and the web API (unless WEB_UPLOADS=off) on the HTTP server. `pageDir`:
+ * where the built page is (default dist/page; tests build a fresh one).
+ */
+export function startWebFrontDoor(
+  services: CoreServices,
+  http: HttpServer,
+  opts: { role: 'web' | 'all'; pageDir?: string },
+): WebFrontDoor {
   const uploads = webUploadsMode(services, opts.role);
-  void http.app.register(placeholderPage);
+  void http.app.register(pagePlugin(services, uploads, opts.pageDir ?? builtPageDir()));
   if (uploads !== 'off') void http.app.register(webApiRoutes(webApiDepsFrom(services, uploads)), { prefix: API_PREFIX });
   return { uploads, stop: async () => {} };
 }

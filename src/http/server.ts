@@ -13,6 +13,13 @@ import Fastify, {
 import type { AddressInfo } from 'node:net';
 import type { Logger, WatchedEvent } from '../logger.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route's time to receive its whole request, instead of HTTP_REQUEST_TIMEOUT_SECONDS. */
+    bodyTimeoutMs?: number;
+  }
+}
+
 export interface HttpSettings {
   /** Fastify's trustProxy: which hops' X-Forwarded-For is believed (request.ip). */
   trustProxy: boolean | string[];
@@ -20,6 +27,11 @@ export interface HttpSettings {
   headersTimeoutMs: number;
   /** Time to receive the whole request, body included. */
   requestTimeoutMs: number;
+  /**
+   * The longest a route may give its body (routes opt in with `config.bodyTimeoutMs`: the PDF
+   * upload). Node's own timer is set to this; the short one above is then ours, per request.
+   */
+  uploadTimeoutMs?: number;
   /** Open connections at once (server.maxConnections); more are dropped at connect. */
   maxConnections: number;
 }
@@ -73,6 +85,8 @@ function malformedPath(url: string): boolean {
 }
 
 export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAULT_HTTP_SETTINGS): HttpServer {
+  // Node's request timeout is one per server: it must allow the slowest route (an upload).
+  const nodeRequestTimeoutMs = Math.max(settings.requestTimeoutMs, settings.uploadTimeoutMs ?? 0);
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Our handlers log what matters; one line per request would drown the logs.
@@ -81,10 +95,10 @@ export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAUL
     bodyLimit: DEFAULT_BODY_LIMIT,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestTimeout: settings.requestTimeoutMs,
+    requestTimeout: nodeRequestTimeoutMs,
     http: {
       headersTimeout: settings.headersTimeoutMs,
-      requestTimeout: settings.requestTimeoutMs,
+      requestTimeout: nodeRequestTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_EVERY_MS,
     },
     // Close keep-alive sockets at close() instead of waiting for them to time out.
@@ -105,6 +119,23 @@ export function createHttpServer(logger: Logger, settings: HttpSettings = DEFAUL
     if (malformedPath(request.raw.url ?? '')) {
       return reply.code(400).header('connection', 'close').send({ ok: false, error: 'bad request' });
     }
+    // Every route but those that ask for longer keeps the short request timeout, enforced
+    // here as Node would: a request whose body has not all arrived in time is answered 408 and
+    // its socket closed (timed from its headers, which HTTP_HEADERS_TIMEOUT_SECONDS bounds).
+    const limit = request.routeOptions.config?.bodyTimeoutMs ?? settings.requestTimeoutMs;
+    if (limit >= nodeRequestTimeoutMs || request.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete) return;
+      const res = reply.raw;
+      const socket = request.raw.socket;
+      if (res.headersSent) return void socket.destroy();
+      res.writeHead(408, { connection: 'close', 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ ok: false, error: clientErrorText(408) }), () => socket.destroy());
+    }, limit);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    request.raw.once('end', clear);
+    reply.raw.once('close', clear);
   });
 
   // A body refused before or while it was read is not drained: reading stops now (Fastify's

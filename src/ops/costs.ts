@@ -119,9 +119,15 @@ export function jobCost(
   };
 }
 
-/** The workspace a request came from: a Slack team, a Telegram chat, or the CLI. */
+/**
+ * The workspace a request came from: a Slack team, a Telegram chat, the CLI, or on the web an
+ * API key (its name: one company's integration) or the anonymous browsers as one.
+ */
 export function workspaceOf(r: Requester): string {
   switch (r.platform) {
+    case 'web':
+      // The web door's userKey is `web:key:<name>` or `web:ip:<client>` (bots/web/auth.ts).
+      return r.userKey.startsWith('web:key:') ? r.userKey : 'web:public';
     case 'slack':
       return `slack:${r.teamId ?? r.userKey.split(':')[0] ?? 'unknown'}`;
     case 'telegram':

@@ -97,6 +97,11 @@ describe('cost arithmetic', () => {
     expect(workspaceOf({ platform: 'slack', userKey: 'T9:U1', userId: 'U1', chatId: 'C1' })).toBe('slack:T9');
     expect(workspaceOf({ platform: 'telegram', userKey: '42', userId: '42', chatId: '-100' })).toBe('telegram:-100');
     expect(workspaceOf({ platform: 'cli', userKey: 'cli:me', userId: 'me', chatId: 'cli' })).toBe('cli');
+    // The web: an API key is its own workspace (by its name); anonymous browsers share one.
+    expect(workspaceOf({ platform: 'web', userKey: 'web:key:acme', userId: 'acme', chatId: 'abcdefghij' })).toBe('web:key:acme');
+    expect(workspaceOf({ platform: 'web', userKey: 'web:ip:203.0.113.7', userId: 'browser', chatId: 'bcdefghijk' })).toBe(
+      'web:public',
+    );
     expect(utcDay(Date.UTC(2025, 0, 31, 23, 59, 59))).toBe('2025-01-31');
     expect(utcDay(Date.UTC(2025, 1, 1, 0, 0, 0))).toBe('2025-02-01');
   });

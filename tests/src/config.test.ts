@@ -96,7 +96,13 @@ describe('loadConfig', () => {
 
   it('sets the web server up safely by default: X-Forwarded-For ignored, timeouts, a connection cap, no /metrics', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ trustProxy: false, headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 1000 });
+    expect(c.http).toEqual({
+      trustProxy: false,
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 30_000,
+      uploadTimeoutMs: 600_000,
+      maxConnections: 1000,
+    });
     expect(c.metrics).toEqual({ token: undefined, port: undefined });
   });
 

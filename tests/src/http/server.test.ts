@@ -8,6 +8,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../../helpers/harness.js';
 import { openSocket } from '../../helpers/raw-http.js';
 import { webhookToken } from '../../../pipeline/render/webhook-token.js';
+import { startWebFrontDoor } from '../../../bots/web/index.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -44,6 +45,8 @@ describe('timeouts', () => {
     expect(r.ms).toBeLessThan(8_000);
   });
 
+  // Node's own request timer is set to HTTP_UPLOAD_TIMEOUT_SECONDS (600 s here): the 2 s below
+  // is the server's per-request check, which every route but the upload keeps.
   it('cuts a client that dribbles its body near HTTP_REQUEST_TIMEOUT_SECONDS', async () => {
     h = await startHarness({
       redisUrl: inject('redisUrl'),
@@ -61,6 +64,36 @@ describe('timeouts', () => {
     expect(r.text).toMatch(/^HTTP\/1\.1 408 /);
     expect(r.ms).toBeGreaterThanOrEqual(1_900);
     expect(r.ms).toBeLessThan(10_000);
+  });
+
+  it('gives a PDF upload HTTP_UPLOAD_TIMEOUT_SECONDS instead of HTTP_REQUEST_TIMEOUT_SECONDS', async () => {
+    const key = 'upload-timeout-key-0123456789';
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      worker: false,
+      env: {
+        HTTP_HEADERS_TIMEOUT_SECONDS: '1',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '1',
+        HTTP_UPLOAD_TIMEOUT_SECONDS: '3',
+        DID_WEBHOOK_SECRET: 'did-secret-for-timeouts',
+        API_KEYS: `slow:${key}`,
+        WEB_UPLOADS: 'keys',
+      },
+      mount: (services, server) => {
+        startWebFrontDoor(services, server, { role: 'web' });
+      },
+    });
+    const boundary = 'slow-upload-boundary';
+    const upload = await dribble(
+      await openSocket(portOf(h)),
+      `POST /api/v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n`,
+      ' ',
+    );
+    expect(upload.text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(upload.ms).toBeGreaterThanOrEqual(2_900);
+    expect(upload.ms).toBeLessThan(12_000);
   });
 });
 
