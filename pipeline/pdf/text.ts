@@ -28,11 +28,13 @@ const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
 /**
  * The visible characters of `text`: invisible characters and page separators removed, then NFKC
  * (so a "ﬁ" ligature is two characters and Arabic presentation forms become letters), then
- * stripped again because NFKC can produce spaces (U+00A8 -> " \u0308").
+ * stripped again because NFKC can produce spaces (U+00A8 -> " \u0308"), then composed again: the
+ * mark such a space carried now follows a letter (fullwidth macron after "I" -> "Ī"), and the
+ * normalised text, which keeps that space until it is counted, must count the same.
  */
 function realChars(text: string): string {
   const stripped = text.replace(INVISIBLE, '').replace(PAGE_SEPARATOR_STRIPPED, '');
-  return stripped.normalize('NFKC').replace(INVISIBLE, '');
+  return stripped.normalize('NFKC').replace(INVISIBLE, '').normalize('NFC');
 }
 
 export interface TextStats {

@@ -100,8 +100,12 @@ describe('/metrics after end-to-end jobs', () => {
       const t = await scrape();
       const done = sample(t, 'doc2video_jobs_total', { outcome: 'completed', process: 'worker-test' });
       const failed = sample(t, 'doc2video_jobs_total', { outcome: 'failed', process: 'worker-test' });
-      return done === 1 && failed === 1 ? t : undefined;
-    }, 'the worker counts to reach /metrics');
+      // The worker counts a job as it settles it; BullMQ moves it to completed/failed just after.
+      const moved =
+        sample(t, 'doc2video_queue_jobs', { state: 'completed', process: 'web-test' }) === 1 &&
+        sample(t, 'doc2video_queue_jobs', { state: 'failed', process: 'web-test' }) === 1;
+      return done === 1 && failed === 1 && moved ? t : undefined;
+    }, 'the worker counts and the queue states to reach /metrics');
 
     const w = { process: 'worker-test' };
     const web = { process: 'web-test' };
