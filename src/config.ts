@@ -208,6 +208,8 @@ const schema = z.object({
   MAX_PDF_BYTES: int(1024, 2_000 * 1024 * 1024, 20 * 1024 * 1024),
   JOB_TTL_SECONDS: int(1, 30 * 86_400, 1800),
   WORKER_CONCURRENCY: int(1, 256, 4),
+  // After SIGTERM a process exits by then even if closing hangs (platforms SIGKILL at 30 s).
+  SHUTDOWN_TIMEOUT_SECONDS: int(1, 3600, 29),
   // PDFs one warm parser process reads before it is replaced (sooner if its memory grows).
   PARSES_PER_PARSER: int(1, 10_000, 20),
 
@@ -345,6 +347,8 @@ export interface Config {
     jobTtlSeconds: number;
   };
   workerConcurrency: number;
+  /** SHUTDOWN_TIMEOUT_SECONDS: how long a stopping process may take before it exits anyway. */
+  shutdownTimeoutSeconds: number;
   /** PARSES_PER_PARSER: a parser child serves this many PDFs, or fewer if its memory grows. */
   parsesPerParser: number;
   script: {
@@ -513,6 +517,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
     parsesPerParser: e.PARSES_PER_PARSER,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     script: {
       provider: scriptProvider,
       openrouter: {

@@ -39,13 +39,24 @@ export function requireRedisUrl(name: string, config: Config): string {
   return config.redisUrl;
 }
 
-/** Run `stop` once on the first SIGTERM/SIGINT; a second signal exits at once. */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * Run `stop` once on the first SIGTERM/SIGINT; a second signal exits at once. Past `deadlineMs`
+ * (SHUTDOWN_TIMEOUT_SECONDS) the process exits anyway: with Redis gone, closing a connection can
+ * wait for a reconnect that never comes, and the process would idle until someone kills it.
+ */
+export function onShutdown(logger: Logger, stop: () => Promise<void>, deadlineMs: number): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ event: 'shutdown', signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error(
+        { event: 'shutdown_failed' satisfies WatchedEvent, deadline_ms: deadlineMs },
+        'shutdown took too long; exiting',
+      );
+      process.exit(1);
+    }, deadlineMs).unref();
     stop().then(
       () => process.exit(0),
       (err) => {

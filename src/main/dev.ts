@@ -39,9 +39,13 @@ logger.info(
   'doc2video dev: web + worker running',
 );
 
-onShutdown(logger, async () => {
-  await app.stopAccepting();
-  await running.close(10_000);
-  await app.close();
-  await embedded?.stop();
-});
+onShutdown(
+  logger,
+  async () => {
+    await app.stopAccepting();
+    await running.close(10_000);
+    await app.close();
+    await embedded?.stop();
+  },
+  config.shutdownTimeoutSeconds * 1000,
+);

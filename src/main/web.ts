@@ -8,7 +8,11 @@ await checkRedisAtStart('web', config, redisUrl, logger);
 const app = await startWebApp(config, logger, logTap, { role: 'web', redisUrl });
 logger.info({ event: 'web_started', port: app.port, frontDoors: app.doors.length }, 'web process listening');
 
-onShutdown(logger, async () => {
-  await app.stopAccepting();
-  await app.close();
-});
+onShutdown(
+  logger,
+  async () => {
+    await app.stopAccepting();
+    await app.close();
+  },
+  config.shutdownTimeoutSeconds * 1000,
+);

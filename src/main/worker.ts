@@ -29,10 +29,15 @@ logger.info(
   'worker started',
 );
 
-onShutdown(logger, async () => {
-  // Platforms give 30 s between SIGTERM and SIGKILL: leave room to close connections.
-  await running.close(25_000);
-  await closeSharedParserPool();
-  await ops.close();
-  await services.close();
-});
+const deadlineMs = config.shutdownTimeoutSeconds * 1000;
+onShutdown(
+  logger,
+  async () => {
+    // Running jobs get most of the deadline; leave a few seconds to close connections.
+    await running.close(Math.max(1000, deadlineMs - 4000));
+    await closeSharedParserPool();
+    await ops.close();
+    await services.close();
+  },
+  deadlineMs,
+);

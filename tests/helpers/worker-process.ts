@@ -22,10 +22,14 @@ const running = startVideoWorker(
     slotRecheckMs: Number(env.TEST_SLOT_RECHECK_MS ?? 30_000),
   },
 );
-onShutdown(logger, async () => {
-  await running.close(Number(env.TEST_CLOSE_MS ?? 25_000));
-  await closeSharedParserPool();
-  await services.close();
-});
+onShutdown(
+  logger,
+  async () => {
+    await running.close(Number(env.TEST_CLOSE_MS ?? 25_000));
+    await closeSharedParserPool();
+    await services.close();
+  },
+  config.shutdownTimeoutSeconds * 1000,
+);
 await running.worker.waitUntilReady();
 logger.info({ event: 'worker_started', pid: process.pid }, 'test worker started');

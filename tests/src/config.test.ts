@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     expect(c.budgets).toEqual({ dailyUsd: 50, userDailyUsd: undefined, llmEstimateUsd: 0.05 });
     expect(c.access).toEqual({ telegramUsers: [], slackTeams: [] });
     expect(c.parsesPerParser).toBe(20);
+    expect(c.shutdownTimeoutSeconds).toBe(29);
   });
 
   it('reads how many PDFs a parser process serves, at least one', () => {
