@@ -11,34 +11,30 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createCoreServices } from '../src/app/services.js';
 import { createHttpServer } from '../src/http/server.js';
-import { freePort, startRedisServer } from '../src/redis/embedded.js';
+import { freePort } from '../src/redis/embedded.js';
 import { startSlackFrontDoor } from '../bots/slack/index.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
 import { FakeSlack } from '../tests/fakes/slack.js';
-import { alternate, drive, perRequest, redisCommandsDuring, report, startFloor, type LoadRequest } from './lib/intake-load.js';
+import {
+  alternate,
+  benchRedis,
+  loadSettings,
+  drive,
+  perRequest,
+  redisCommandsDuring,
+  report,
+  startFloor,
+  type LoadRequest,
+} from './lib/intake-load.js';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '2000' },
-    users: { type: 'string', default: '50' },
-    concurrency: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '200' },
-    rounds: { type: 'string', default: '4' },
-  },
-});
-const N = Number(values.n);
-const USERS = Number(values.users);
-const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Number(values.warmup);
-const ROUNDS = Math.max(1, Number(values.rounds));
+const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
 
-const redisServer = process.env.REDIS_URL ? undefined : await startRedisServer({ dir: '.data/bench-redis' });
-const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const redisServer = await benchRedis();
+const redisUrl = redisServer.url;
 const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-slack-'));
 const botToken = 'xoxb-1111111111-2222222222-benchtokenvalue0001';
 const signingSecret = 'bench-signing-secret-0123456789';
@@ -115,5 +111,5 @@ await door.stop();
 await server.close();
 await services.close();
 await slack.close();
-await redisServer?.stop();
+await redisServer.stop();
 await rm(dataDir, { recursive: true, force: true });

@@ -15,17 +15,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createCoreServices } from '../src/app/services.js';
 import { createHttpServer } from '../src/http/server.js';
-import { freePort, startRedisServer } from '../src/redis/embedded.js';
+import { freePort } from '../src/redis/embedded.js';
 import { startTelegramFrontDoor } from '../bots/telegram/index.js';
 import { WEBHOOK_PATH } from '../bots/telegram/webhook.js';
 import { FakeTelegram, type ApiCall } from '../tests/fakes/telegram.js';
 import {
   alternate,
+  benchRedis,
+  loadSettings,
   drive,
   perRequest,
   redisCommandsDuring,
@@ -35,25 +36,11 @@ import {
   type Run,
 } from './lib/intake-load.js';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '2000' },
-    users: { type: 'string', default: '50' },
-    concurrency: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '200' },
-    // Alternate the servers in rounds, so background load on a shared machine hits them alike.
-    rounds: { type: 'string', default: '4' },
-  },
-});
-const N = Number(values.n);
-const USERS = Number(values.users);
-const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Number(values.warmup);
-const ROUNDS = Math.max(1, Number(values.rounds));
+const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
 
 // ---------------------------------------------------------------------------------------------
-const redisServer = process.env.REDIS_URL ? undefined : await startRedisServer({ dir: '.data/bench-redis' });
-const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const redisServer = await benchRedis();
+const redisUrl = redisServer.url;
 const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-tg-'));
 const fake = await FakeTelegram.start();
 const port = await freePort();
@@ -186,5 +173,5 @@ await floor.close();
 await server.close();
 await services.close();
 await fake.close();
-await redisServer?.stop();
+await redisServer.stop();
 await rm(dataDir, { recursive: true, force: true });

@@ -13,32 +13,30 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createCoreServices } from '../src/app/services.js';
 import { createHttpServer } from '../src/http/server.js';
-import { freePort, startRedisServer } from '../src/redis/embedded.js';
+import { freePort } from '../src/redis/embedded.js';
 import { startWebFrontDoor } from '../bots/web/index.js';
-import { alternate, drive, perRequest, redisCommandsDuring, report, startFloor, type LoadRequest } from './lib/intake-load.js';
+import {
+  alternate,
+  benchRedis,
+  loadSettings,
+  drive,
+  perRequest,
+  redisCommandsDuring,
+  report,
+  startFloor,
+  type LoadRequest,
+} from './lib/intake-load.js';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '32' },
-    warmup: { type: 'string', default: '200' },
-    rounds: { type: 'string', default: '4' },
-  },
-});
-const N = Number(values.n);
-const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Number(values.warmup);
-const ROUNDS = Math.max(1, Number(values.rounds));
+const { n: N, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pdf = await readFile(path.join(repoRoot, 'examples/the-water-cycle.pdf'));
-const redisServer = process.env.REDIS_URL ? undefined : await startRedisServer({ dir: '.data/bench-redis' });
-const redisUrl = process.env.REDIS_URL ?? redisServer!.url;
+const redisServer = await benchRedis();
+const redisUrl = redisServer.url;
 const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-web-'));
 const port = await freePort();
 const prefix = `benchweb${Date.now().toString(36)}`;
@@ -116,5 +114,5 @@ console.log(`\nWeb upload: ${perRequest(commands, 20)}`);
 await floor.close();
 await server.close();
 await services.close();
-await redisServer?.stop();
+await redisServer.stop();
 await rm(dataDir, { recursive: true, force: true });

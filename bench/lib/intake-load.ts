@@ -8,7 +8,47 @@ import { once } from 'node:events';
 import { connect, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Redis } from 'ioredis';
+import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { startRedisServer } from '../../src/redis/embedded.js';
+
+export interface LoadSettings {
+  /** Requests per server per measurement. */
+  n: number;
+  /** Distinct users the requests come from. */
+  users: number;
+  concurrency: number;
+  warmup: number;
+  rounds: number;
+}
+
+/** The command line every intake bench takes: `--n 2000 --users 50 --concurrency 32 --warmup 200 --rounds 4`. */
+export function loadSettings(): LoadSettings {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '2000' },
+      users: { type: 'string', default: '50' },
+      concurrency: { type: 'string', default: '32' },
+      warmup: { type: 'string', default: '200' },
+      // Alternate the servers in rounds, so background load on a shared machine hits them alike.
+      rounds: { type: 'string', default: '4' },
+    },
+  });
+  return {
+    n: Number(values.n),
+    users: Number(values.users),
+    concurrency: Number(values.concurrency),
+    warmup: Number(values.warmup),
+    rounds: Math.max(1, Number(values.rounds)),
+  };
+}
+
+/** REDIS_URL's Redis, or a redis-server of the bench's own (stop it at the end). */
+export async function benchRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
+  const server = await startRedisServer({ dir: '.data/bench-redis' });
+  return { url: server.url, stop: () => server.stop() };
+}
 
 /** One prepared request: its body, its own headers, and a key naming it (for acknowledgements). */
 export interface LoadRequest {
