@@ -4,9 +4,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer } from '../../../src/redis/embedded.js';
-import { startProcess } from '../../helpers/processes.js';
+import { startProcess, type ProcessHandle } from '../../helpers/processes.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,6 +14,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+// A test that times out never reaches its `finally`: never leave a process behind.
+const started: ProcessHandle[] = [];
+afterEach(() => {
+  for (const p of started.splice(0)) p.kill('SIGKILL');
 });
 
 describe('shutdown', () => {
