@@ -14,7 +14,8 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from '../src/logger.js';
-import { ParserPool, closeSharedParserPool, rssMb } from '../pipeline/pdf/parser-pool.js';
+import { DEFAULT_MAX_MEMORY_MB, closeSharedParserPool } from '../pipeline/pdf/parser-pool.js';
+import { inWarmChild } from './lib/warm-parse.js';
 import { extractPdf } from '../pipeline/pdf/extract.js';
 import { createOpenRouterWriter } from '../pipeline/providers/openrouter.js';
 import { scriptStep } from '../pipeline/steps/script.js';
@@ -52,18 +53,12 @@ function timed(cmd: string, args: string[]): Promise<{ ms: number; peakMb: numbe
 
 /** All the text (and sections) through a warm child, as the extract step runs it; peak RSS of the child. */
 async function ours(file: string): Promise<{ ms: number; peakMb: number; pages: number; chars: number }> {
-  const pool = new ParserPool({ slots: 1 }).warm();
-  await pool.ready();
-  let peak = 0;
-  const poll = setInterval(() => {
-    for (const pid of pool.pids()) void rssMb(pid).then((mb) => (peak = Math.max(peak, mb ?? 0)));
-  }, 10);
-  const t = performance.now();
-  const r = await extractPdf({ path: file }, { parser: pool, timeoutMs: 600_000 });
-  const ms = performance.now() - t;
-  clearInterval(poll);
-  await pool.close();
-  return { ms, peakMb: peak, pages: r.pagesRead ?? r.pages, chars: r.pageTexts!.reduce((n, p) => n + p.length, 0) };
+  const {
+    ms,
+    peakMb,
+    result: r,
+  } = await inWarmChild(DEFAULT_MAX_MEMORY_MB, (pool) => extractPdf({ path: file }, { parser: pool, timeoutMs: 600_000 }));
+  return { ms, peakMb, pages: r.pagesRead ?? r.pages, chars: r.pageTexts!.reduce((n, p) => n + p.length, 0) };
 }
 
 /** A logger whose llm_success lines are collected (they carry the tokens and cost of each call). */

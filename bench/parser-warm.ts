@@ -13,7 +13,8 @@ import { pino } from 'pino';
 import type { Logger } from '../src/logger.js';
 import { loadConfig } from '../src/config.js';
 import { extractStep } from '../pipeline/steps/extract.js';
-import { closeSharedParserPool, ParserPool, rssMb, sharedParserPool } from '../pipeline/pdf/parser-pool.js';
+import { closeSharedParserPool, sharedParserPool } from '../pipeline/pdf/parser-pool.js';
+import { inWarmChild } from './lib/warm-parse.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,21 +61,10 @@ async function makeLongPdf(file: string, pages: number): Promise<void> {
 
 /** Every page's text through a warm pool child; peak RSS of that child by polling /proc. */
 async function ourFullExtract(file: string, pages: number): Promise<{ ms: number; peakMb: number }> {
-  const pool = new ParserPool({ slots: 1 }).warm();
-  await pool.ready();
-  let peak = 0;
-  const poll = setInterval(() => {
-    for (const pid of pool.pids()) void rssMb(pid).then((mb) => (peak = Math.max(peak, mb ?? 0)));
-  }, 10);
-  const t = performance.now();
-  await pool.parse(
-    { type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000 },
-    { timeoutMs: 600_000, maxMemoryMb: 4096 },
+  const maxMemoryMb = 4096;
+  return inWarmChild(maxMemoryMb, (pool) =>
+    pool.parse({ type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000 }, { timeoutMs: 600_000, maxMemoryMb }),
   );
-  const ms = performance.now() - t;
-  clearInterval(poll);
-  await pool.close();
-  return { ms, peakMb: peak };
 }
 
 async function main(): Promise<void> {
