@@ -95,6 +95,7 @@ const runs = await alternate(
   N,
   ROUNDS,
   WARMUP,
+  redisUrl,
 );
 console.log(
   report(

@@ -100,6 +100,7 @@ const runs = await alternate(
   N,
   ROUNDS,
   WARMUP,
+  redisUrl,
 );
 console.log(
   report(

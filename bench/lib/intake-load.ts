@@ -66,9 +66,12 @@ export interface Run {
   /** Answers that were not 2xx. */
   errors: number;
   count: number;
+  /** CPU time spent meanwhile by this process (load generator, server, fakes) and by redis-server, ms. */
+  cpuMs: number;
+  redisCpuMs: number;
 }
 
-export const emptyRun = (): Run => ({ http: [], ack: [], seconds: 0, errors: 0, count: 0 });
+export const emptyRun = (): Run => ({ http: [], ack: [], seconds: 0, errors: 0, count: 0, cpuMs: 0, redisCpuMs: 0 });
 
 function addRun(into: Run, r: Run): void {
   into.http.push(...r.http);
@@ -76,6 +79,8 @@ function addRun(into: Run, r: Run): void {
   into.seconds += r.seconds;
   into.errors += r.errors;
   into.count += r.count;
+  into.cpuMs += r.cpuMs;
+  into.redisCpuMs += r.redisCpuMs;
 }
 
 export interface DriveOptions {
@@ -161,14 +166,41 @@ export interface Contender {
   run(count: number): Promise<Run>;
 }
 
-/** Warm each contender up, then alternate them for `rounds` rounds of about n/rounds requests. */
-export async function alternate(contenders: Contender[], n: number, rounds: number, warmup: number): Promise<Map<string, Run>> {
+/** redis-server's CPU time so far (INFO cpu: user + system), ms. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/**
+ * Warm each contender up, then alternate them for `rounds` rounds of about n/rounds requests.
+ * Each run also records the CPU this process and redis-server spent meanwhile: which of the two
+ * bounds a contender is what tells where its time goes.
+ */
+export async function alternate(
+  contenders: Contender[],
+  n: number,
+  rounds: number,
+  warmup: number,
+  redisUrl: string,
+): Promise<Map<string, Run>> {
+  const probe = new Redis(redisUrl);
   for (const c of contenders) await c.run(warmup);
   const out = new Map(contenders.map((c) => [c.name, emptyRun()]));
   for (let i = 0; i < rounds; i++) {
     const per = Math.floor(n / rounds) + (i < n % rounds ? 1 : 0);
-    for (const c of contenders) addRun(out.get(c.name)!, await c.run(per));
+    for (const c of contenders) {
+      const cpu0 = process.cpuUsage();
+      const redis0 = await redisCpuMs(probe);
+      const r = await c.run(per);
+      const cpu = process.cpuUsage(cpu0);
+      r.cpuMs = (cpu.user + cpu.system) / 1000;
+      r.redisCpuMs = (await redisCpuMs(probe)) - redis0;
+      addRun(out.get(c.name)!, r);
+    }
   }
+  probe.disconnect();
   return out;
 }
 
@@ -236,14 +268,17 @@ export function report(title: string, runs: Map<string, Run>, floorName: string,
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n`,
-    `| server | 2xx p50 | 2xx p99 |${withAck ? ' ack p50 | ack p99 |' : ''} requests/s | non-2xx |`,
-    `|---|---|---|${withAck ? '---|---|' : ''}---|---|`,
+    `| server | 2xx p50 | 2xx p99 |${withAck ? ' ack p50 | ack p99 |' : ''} requests/s | non-2xx | CPU µs/request: bench process, redis-server |`,
+    `|---|---|---|${withAck ? '---|---|' : ''}---|---|---|`,
   ];
   for (const [name, r] of runs) {
     const h = sorted(r.http);
     const a = sorted(r.ack);
     const ack = withAck ? (a.length ? ` ${ms(pct(a, 50))} | ${ms(pct(a, 99))} |` : ' — | — |') : '';
-    lines.push(`| ${name} | ${ms(pct(h, 50))} | ${ms(pct(h, 99))} |${ack} ${Math.round(r.count / r.seconds)} | ${r.errors} |`);
+    const cpu = `${Math.round((1000 * r.cpuMs) / r.count)}, ${Math.round((1000 * r.redisCpuMs) / r.count)}`;
+    lines.push(
+      `| ${name} | ${ms(pct(h, 50))} | ${ms(pct(h, 99))} |${ack} ${Math.round(r.count / r.seconds)} | ${r.errors} | ${cpu} |`,
+    );
   }
   lines.push('');
   const floorP99 = pct(sorted(floor.http), 99);

@@ -60,17 +60,23 @@ export function parseSilences(log: string): Array<{ start: number; end: number }
   return out;
 }
 
+/** The niceness ffmpeg runs at (see run() below). */
+export const MEDIA_NICENESS = 10;
+
 export function createFfmpegMedia(opts: FfmpegMediaOptions = {}): MediaToolkit {
   const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
   const ffprobe = opts.ffprobePath ?? 'ffprobe';
   const preset = opts.preset ?? 'superfast';
   const env = toolEnv();
 
+  // Compositing is a worker's long batch work; fetching, parsing and the calls that start renders
+  // are short and someone waits on them. At niceness 10 the kernel gives those the CPU first.
   const run = (args: string[], ctx: CallContext, timeoutMs: number, cwd?: string) =>
     runTool('ffmpeg', ffmpeg, ['-hide_banner', '-nostdin', '-nostats', ...args], {
       timeoutMs,
       signal: ctx.signal,
       env,
+      niceness: MEDIA_NICENESS,
       maxBuffer: 16 * 1024 * 1024,
       ...(cwd ? { cwd } : {}),
     });

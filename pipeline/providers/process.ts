@@ -3,6 +3,7 @@
 // clear detail. execFile's own timeout / killSignal / maxBuffer / signal do the policing: no
 // hand-written timers. Arguments go as an array (no shell), so no quoting of user text.
 import { execFile, type ExecFileException } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { JobError } from '../../src/errors.js';
 import { MissingToolError } from './tools.js';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** The error code a failure (non-zero exit, timeout) becomes. Default VIDEO_FAILED. */
   failCode?: 'VIDEO_FAILED' | 'PDF_CORRUPT';
+  /** Run the tool at this niceness (0-19): batch work that should yield the CPU to short steps. */
+  niceness?: number;
 }
 
 export interface RunResult {
@@ -52,7 +55,7 @@ function missingTool(tool: string): JobError {
 export function runTool(tool: string, bin: string, args: readonly string[], o: RunOptions): Promise<RunResult> {
   if (o.signal?.aborted) return Promise.reject(new JobError('CANCELLED', `${tool} not started: job cancelled`));
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       bin,
       args,
       {
@@ -87,6 +90,13 @@ export function runTool(tool: string, bin: string, args: readonly string[], o: R
         reject(new JobError(o.failCode ?? 'VIDEO_FAILED', `${tool} exited with ${how}: ${tail(stderr)}`, { retryable: true }));
       },
     );
+    if (o.niceness && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, o.niceness);
+      } catch {
+        // Already exited, or not permitted: the tool runs at normal priority, which is still correct.
+      }
+    }
   });
 }
 

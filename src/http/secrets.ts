@@ -4,9 +4,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/** The configured secrets' digests, computed once each (a few: the webhook secrets, the API keys). */
+const wanted = new Map<string, Buffer>();
+
 /** Whether `got` equals `want`; false for a missing value. */
 export function sameSecret(got: string | undefined, want: string): boolean {
-  return timingSafeEqual(digest(got ?? ''), digest(want)) && got !== undefined;
+  let w = wanted.get(want);
+  if (!w) wanted.set(want, (w = digest(want)));
+  return timingSafeEqual(digest(got ?? ''), w) && got !== undefined;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if that is what it is. */
