@@ -114,12 +114,21 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
   const callers = new WeakMap<FastifyRequest, Caller>();
   const streams = new Set<() => void>();
 
-  /** The caller's rate window now: the numbers of the RateLimit-* headers. */
-  async function rateState(userKey: string) {
+  /** When the caller's requests in the rate window now were accepted (ms), oldest first. */
+  async function rateWindow(userKey: string): Promise<number[]> {
+    const windowMs = deps.limits.windowSeconds * 1000;
+    const entries = await deps.redis.zrangebyscore(
+      redisKeys(deps.prefix).rate(userKey),
+      Date.now() - windowMs,
+      '+inf',
+      'WITHSCORES',
+    );
+    return entries.filter((_, i) => i % 2 === 1).map(Number);
+  }
+  /** The numbers of the RateLimit-* headers for a window holding `scores`. */
+  function rateState(scores: readonly number[]) {
     const windowMs = deps.limits.windowSeconds * 1000;
     const now = Date.now();
-    const entries = await deps.redis.zrangebyscore(redisKeys(deps.prefix).rate(userKey), now - windowMs, '+inf', 'WITHSCORES');
-    const scores = entries.filter((_, i) => i % 2 === 1).map(Number);
     const used = scores.length;
     const remaining = Math.max(0, deps.limits.max - used);
     // The window slides: the next place frees when the oldest entry that fills it leaves.
@@ -127,6 +136,8 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
     const reset = edge === undefined ? 0 : Math.max(1, Math.ceil((edge + windowMs - now) / 1000));
     return { limit: deps.limits.max, remaining, reset };
   }
+  /** The window read before the body, per upload: the answer's headers follow from it. */
+  const windows = new WeakMap<FastifyRequest, number[]>();
   function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number; reset: number }) {
     void reply
       .header('ratelimit-limit', String(r.limit))
@@ -286,7 +297,9 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
         onRequest: async (request, reply) => {
           const caller = callers.get(request);
           if (!caller) return;
-          const r = await rateState(caller.userKey);
+          const scores = await rateWindow(caller.userKey);
+          windows.set(request, scores);
+          const r = rateState(scores);
           rateHeaders(reply, r);
           if (r.remaining === 0) return rateLimited(request, reply, r.reset);
         },
@@ -301,7 +314,9 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
             .header(OWNER_HEADER, token);
         }
         const { jobId, outcome } = await receiveUpload(request, caller, deps);
-        rateHeaders(reply, await rateState(caller.userKey));
+        // The window read before the body, plus this upload when it was accepted: no second read.
+        const scores = windows.get(request) ?? (await rateWindow(caller.userKey));
+        rateHeaders(reply, rateState(outcome.status === 'accepted' ? [...scores, Date.now()] : scores));
         switch (outcome.status) {
           case 'accepted':
           case 'duplicate': {

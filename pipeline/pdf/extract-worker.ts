@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { PDFParse } from 'pdf-parse';
 import { capText, normalizeText, textStats } from './text.js';
-import { IMAGE_PAGE_MAX_CHARS, type PageFacts } from './verdict.js';
+import type { PageFacts } from './verdict.js';
 import { sectionsFromOutline, type HeadingLine, type OutlineEntry } from './sections.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 
@@ -195,7 +195,7 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
     const bodySize = [...sizes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 
     // Image check only where text is scarce: a page full of text is not a scan whatever it shows.
-    const lowText = pageFacts.flatMap((p, i) => (p.chars < IMAGE_PAGE_MAX_CHARS ? [i] : []));
+    const lowText = pageFacts.flatMap((p, i) => (p.chars < req.imageCheckBelowChars ? [i] : []));
     const toCheck = spread(lowText, MAX_IMAGE_CHECKS);
     if (toCheck.length > 0) {
       const ops = imageOps();

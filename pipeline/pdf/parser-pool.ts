@@ -15,9 +15,17 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { JobError } from '../../src/errors.js';
+import { JobError, type ErrorCode } from '../../src/errors.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
-import { codeForParseError, type PdfFacts } from './verdict.js';
+import type { PdfFacts } from './verdict.js';
+
+/**
+ * pdf-parse's exception names (pdfjs errors mapped by getException) -> our code. Here rather than
+ * in verdict.ts: the CLI loads this module first, before the verdict's language data.
+ */
+export function codeForParseError(name: string | undefined): ErrorCode {
+  return name === 'PasswordException' ? 'PDF_ENCRYPTED' : 'PDF_CORRUPT';
+}
 
 export const DEFAULT_MAX_MEMORY_MB = 512;
 /** Parsing is CPU-bound: more parses than cores only makes each slower (and hits the deadline). */

@@ -2,7 +2,7 @@
 // (scanned, too short, gibberish). The parser runs in a child process (extract-worker.ts) and
 // hands back PdfFacts; the rules that decide live here so they can be unit- and property-tested
 // without PDFs.
-import { JobError, type ErrorCode } from '../../src/errors.js';
+import { JobError } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
 import { detectLanguage } from './language.js';
 import { capText, normalizeText, wordStats } from './text.js';
@@ -160,9 +160,4 @@ export function capPageTexts(pages: readonly string[], max: number): string[] {
     left -= kept.length;
   }
   return out;
-}
-
-/** pdf-parse's exception names (pdfjs errors mapped by getException) -> our code. */
-export function codeForParseError(name: string | undefined): ErrorCode {
-  return name === 'PasswordException' ? 'PDF_ENCRYPTED' : 'PDF_CORRUPT';
 }

@@ -5,21 +5,30 @@
 // Runs the same queue and worker as the service. With REDIS_URL unset it starts an embedded
 // redis-server under DATA_DIR (.data/) and stops it on exit.
 //
-// Only what `check` needs is imported up front: the queue, worker, providers and Redis
-// (BullMQ, ioredis, the AWS SDK: about 3 s of module loading on a busy machine) are imported by
-// the commands that make a video (./video.ts), and the parser child is started before
-// anything else is read, so Node and pdf.js boot in it while this process goes on.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { ConfigError, loadConfig } from '../config.js';
-import { JobError } from '../errors.js';
-import { USAGE, UsageError, parseCliArgs } from './args.js';
-import { checkPdf } from './check.js';
+// Only the parser pool is imported up front, and for `check` its child is started before
+// anything else is loaded (the configuration's zod, the verdict's language data: about 0.2 s),
+// so Node and pdf.js boot in it meanwhile. The queue, worker, providers and Redis (BullMQ,
+// ioredis, the AWS SDK: about 3 s of module loading on a busy machine) are imported only by the
+// commands that make a video (./video.ts).
 import { ParserPool, closeSharedParserPool } from '../../pipeline/pdf/parser-pool.js';
+
+// `doc2video check <file>`: one parse, so one child and no replacement started after it.
+// (parseCliArgs below has the last word; an early child it does not need is closed.)
+const early =
+  process.argv.slice(2).find((a) => !a.startsWith('-')) === 'check'
+    ? new ParserPool({ slots: 1, refill: false }).warm()
+    : undefined;
+
+const { existsSync } = await import('node:fs');
+const { default: path } = await import('node:path');
+const { ConfigError, loadConfig } = await import('../config.js');
+const { JobError } = await import('../errors.js');
+const { USAGE, UsageError, parseCliArgs } = await import('./args.js');
+const { checkPdf } = await import('./check.js');
 
 // Every child this process starts (parser, redis-server) is ended *and reaped* before it exits:
 // process.exit() with a child still running (or killed but not yet waited for) left it behind.
-const closers: (() => Promise<void>)[] = [closeSharedParserPool];
+const closers: (() => Promise<void>)[] = [closeSharedParserPool, ...(early ? [() => early.close()] : [])];
 async function closeAll(): Promise<void> {
   for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
 }
@@ -43,10 +52,13 @@ async function main(argv: string[]): Promise<number> {
     return args.help ? 0 : 2;
   }
   const { command, file } = args;
-  // One parse: one child, no replacement started after it; started first, so it boots while
-  // the file and the configuration are read.
-  const parser = command === 'check' ? new ParserPool({ slots: 1, refill: false }).warm() : undefined;
-  if (parser) closers.push(() => parser.close());
+  // The child started above; `check` placed after an option gets its own here.
+  let parser = command === 'check' ? early : undefined;
+  if (command === 'check' && !parser) {
+    const started = new ParserPool({ slots: 1, refill: false }).warm();
+    closers.push(() => started.close());
+    parser = started;
+  }
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
 
   const config = loadConfig();

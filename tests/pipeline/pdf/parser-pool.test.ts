@@ -4,8 +4,9 @@
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobError } from '../../../src/errors.js';
-import { ParserPool, type ParseBudget, type ParseRun } from '../../../pipeline/pdf/parser-pool.js';
+import { ParserPool, codeForParseError, type ParseBudget, type ParseRun } from '../../../pipeline/pdf/parser-pool.js';
 import type { WorkerRequest } from '../../../pipeline/pdf/protocol.js';
+import { IMAGE_PAGE_MAX_CHARS } from '../../../pipeline/pdf/verdict.js';
 import { makeDecompressionBomb, makeManyPages, makeTempDir, makeTextPdf } from '../../helpers/hostile-pdfs.js';
 
 // A busy machine must not turn a good parse into "took too long"; the budgets are tested apart.
@@ -18,7 +19,13 @@ const pools: ParserPool[] = [];
 
 beforeAll(async () => {
   ({ dir, cleanup } = await makeTempDir());
-  control = { type: 'extract', path: await makeTextPdf(dir, 'control.pdf'), maxPages: 300, maxChars: 50_000 };
+  control = {
+    type: 'extract',
+    path: await makeTextPdf(dir, 'control.pdf'),
+    maxPages: 300,
+    maxChars: 50_000,
+    imageCheckBelowChars: IMAGE_PAGE_MAX_CHARS,
+  };
 });
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
@@ -179,5 +186,14 @@ describe('ParserPool', { timeout: 200_000 }, () => {
     expect(p.pids()).toEqual([]);
     await p.close();
     expect(alive(run.pid)).toBe(false);
+  });
+});
+
+describe('codeForParseError', () => {
+  it('maps pdf-parse exception names', () => {
+    expect(codeForParseError('PasswordException')).toBe('PDF_ENCRYPTED');
+    expect(codeForParseError('InvalidPDFException')).toBe('PDF_CORRUPT');
+    expect(codeForParseError('FormatError')).toBe('PDF_CORRUPT');
+    expect(codeForParseError('RangeError')).toBe('PDF_CORRUPT');
   });
 });

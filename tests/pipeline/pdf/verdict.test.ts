@@ -9,7 +9,6 @@ import {
   capPageTexts,
   classifyPdf,
   scanVerdict,
-  codeForParseError,
   type PageFacts,
   type PdfFacts,
 } from '../../../pipeline/pdf/verdict.js';
@@ -111,15 +110,6 @@ describe('classifyPdf', () => {
       ),
       { numRuns: 200 },
     );
-  });
-});
-
-describe('codeForParseError', () => {
-  it('maps pdf-parse exception names', () => {
-    expect(codeForParseError('PasswordException')).toBe('PDF_ENCRYPTED');
-    expect(codeForParseError('InvalidPDFException')).toBe('PDF_CORRUPT');
-    expect(codeForParseError('FormatError')).toBe('PDF_CORRUPT');
-    expect(codeForParseError('RangeError')).toBe('PDF_CORRUPT');
   });
 });
 
