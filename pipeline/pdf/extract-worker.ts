@@ -4,11 +4,13 @@
 // time: the parent kills it and the calling process lives on.
 // Keep it small: anything that decides an outcome belongs in verdict.ts.
 import { readFile } from 'node:fs/promises';
-import { PDFParse } from 'pdf-parse';
 import { capText, normalizeText, textStats } from './text.js';
 import type { PageFacts } from './verdict.js';
 import { sectionsFromOutline, type HeadingLine, type OutlineEntry } from './sections.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
+import { loadPdfParse, restoreNativePush } from './pdfjs-natives.js';
+
+const PDFParse = await loadPdfParse();
 
 /** Pages with little text whose operator lists are checked for images (a spread sample). */
 const MAX_IMAGE_CHECKS = 24;
@@ -143,6 +145,8 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
   });
   try {
     const info = await parser.getInfo();
+    // The document is open, so pdf.js's worker module (and its polyfills) is loaded now.
+    restoreNativePush();
     const pages = info.total;
     const pagesParsed = Math.min(pages, req.maxPages);
     await send({ type: 'pages', pages, pagesParsed });
