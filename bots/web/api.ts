@@ -14,6 +14,8 @@ import type { Logger } from '../../src/logger.js';
 import type { JobRecord, JobRecords, JobState } from '../../src/jobs/records.js';
 import type { CancelOutcome } from '../../src/queue/cancel.js';
 import { redisKeys } from '../../src/redis/keys.js';
+import { runScript } from '../../src/redis/scripts.js';
+import { RATE_WINDOW } from '../../src/redis/scripts/rate-window.js';
 import { signedPath, type LinkSettings } from '../../src/storage/links.js';
 import { captionsKey, uploadKey, videoKey, type VideoStore } from '../../src/storage/video-store.js';
 import { sendStored } from '../../src/http/stored-file.js';
@@ -107,6 +109,12 @@ const idParams = {
   properties: { id: { type: 'string', pattern: '^[a-z0-9]{10}$', description: 'The job id (10 characters).' } },
 } as const;
 
+/** A caller's rate window: requests in it, and when the entry that frees the next place came. */
+interface RateWindow {
+  used: number;
+  edge: number | undefined;
+}
+
 export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
   const base = `${deps.links.publicUrl ?? ''}${API_PREFIX}`;
   const pollMs = deps.eventsPollMs ?? 500;
@@ -114,30 +122,31 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
   const callers = new WeakMap<FastifyRequest, Caller>();
   const streams = new Set<() => void>();
 
-  /** When the caller's requests in the rate window now were accepted (ms), oldest first. */
-  async function rateWindow(userKey: string): Promise<number[]> {
-    const windowMs = deps.limits.windowSeconds * 1000;
-    const entries = await deps.redis.zrangebyscore(
-      redisKeys(deps.prefix).rate(userKey),
-      Date.now() - windowMs,
-      '+inf',
-      'WITHSCORES',
+  /** How full the caller's rate window is now (one script: O(log n) whatever the limit). */
+  async function rateWindow(userKey: string): Promise<RateWindow> {
+    const since = Date.now() - deps.limits.windowSeconds * 1000;
+    const [used, edge] = await runScript<[number, string]>(
+      deps.redis,
+      RATE_WINDOW,
+      [redisKeys(deps.prefix).rate(userKey)],
+      [since, deps.limits.max],
     );
-    return entries.filter((_, i) => i % 2 === 1).map(Number);
+    return { used, edge: edge === '' ? undefined : Number(edge) };
   }
-  /** The numbers of the RateLimit-* headers for a window holding `scores`. */
-  function rateState(scores: readonly number[]) {
+  /** The window after this upload was accepted: one more entry, and the first one if it was empty. */
+  function withAccepted(w: RateWindow): RateWindow {
+    return { used: w.used + 1, edge: w.edge ?? Date.now() };
+  }
+  /** The numbers of the RateLimit-* headers. */
+  function rateState(w: RateWindow) {
     const windowMs = deps.limits.windowSeconds * 1000;
-    const now = Date.now();
-    const used = scores.length;
-    const remaining = Math.max(0, deps.limits.max - used);
-    // The window slides: the next place frees when the oldest entry that fills it leaves.
-    const edge = used >= deps.limits.max ? scores[used - deps.limits.max] : scores[0];
-    const reset = edge === undefined ? 0 : Math.max(1, Math.ceil((edge + windowMs - now) / 1000));
+    const remaining = Math.max(0, deps.limits.max - w.used);
+    // The window slides: the next place frees when `edge` leaves it.
+    const reset = w.edge === undefined ? 0 : Math.max(1, Math.ceil((w.edge + windowMs - Date.now()) / 1000));
     return { limit: deps.limits.max, remaining, reset };
   }
   /** The window read before the body, per upload: the answer's headers follow from it. */
-  const windows = new WeakMap<FastifyRequest, number[]>();
+  const windows = new WeakMap<FastifyRequest, RateWindow>();
   function rateHeaders(reply: FastifyReply, r: { limit: number; remaining: number; reset: number }) {
     void reply
       .header('ratelimit-limit', String(r.limit))
@@ -297,9 +306,9 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
         onRequest: async (request, reply) => {
           const caller = callers.get(request);
           if (!caller) return;
-          const scores = await rateWindow(caller.userKey);
-          windows.set(request, scores);
-          const r = rateState(scores);
+          const w = await rateWindow(caller.userKey);
+          windows.set(request, w);
+          const r = rateState(w);
           rateHeaders(reply, r);
           if (r.remaining === 0) return rateLimited(request, reply, r.reset);
         },
@@ -315,8 +324,8 @@ export function webApiRoutes(deps: WebApiDeps): FastifyPluginAsync {
         }
         const { jobId, outcome } = await receiveUpload(request, caller, deps);
         // The window read before the body, plus this upload when it was accepted: no second read.
-        const scores = windows.get(request) ?? (await rateWindow(caller.userKey));
-        rateHeaders(reply, rateState(outcome.status === 'accepted' ? [...scores, Date.now()] : scores));
+        const w = windows.get(request) ?? (await rateWindow(caller.userKey));
+        rateHeaders(reply, rateState(outcome.status === 'accepted' ? withAccepted(w) : w));
         switch (outcome.status) {
           case 'accepted':
           case 'duplicate': {

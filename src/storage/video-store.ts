@@ -107,19 +107,32 @@ export function createLocalStore(dir: string): VideoStore {
   ]);
   const typeOf = (key: string) => types.get(path.extname(key)) ?? 'application/octet-stream';
 
+  /**
+   * Top-level folders (uploads/) known to exist: one mkdir for them, not one per upload. A job's
+   * own folder (videos/<jobId>/) is new each time and goes with its files, so it is not kept here.
+   */
+  const made = new Set<string>();
+
   /** Write under a temporary name, then rename: a reader never sees half a file. */
-  async function writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<number> {
+  async function writeAtomically(key: string, write: (tmp: string) => Promise<number | void>): Promise<number> {
     const dest = file(key);
-    await mkdir(path.dirname(dest), { recursive: true });
+    const folder = path.dirname(dest);
+    if (!made.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      if (path.dirname(folder) === root) made.add(folder);
+    }
     const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
+    let written: number | void;
     try {
-      await write(tmp);
+      written = await write(tmp);
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true });
+      // The folder may have been removed under us (an operator's cleanup): make it again next time.
+      made.delete(folder);
       throw err;
     }
-    return (await stat(dest)).size;
+    return written ?? (await stat(dest)).size;
   }
 
   return {
@@ -129,7 +142,10 @@ export function createLocalStore(dir: string): VideoStore {
     },
     async putStream(key, stream, _type, maxBytes) {
       const seen = { n: 0 };
-      const bytes = await writeAtomically(key, (tmp) => pump(stream, byteLimit(maxBytes, seen), createWriteStream(tmp)));
+      const bytes = await writeAtomically(key, async (tmp) => {
+        await pump(stream, byteLimit(maxBytes, seen), createWriteStream(tmp));
+        return seen.n;
+      });
       return { bytes };
     },
     async open(key, range) {
