@@ -138,6 +138,9 @@ export async function startSlackFrontDoor(
     // Bolt mutates this object (adds its logger): a fresh one each time.
     clientOptions: slackClientOptions(config, logger),
     logger: boltLogger,
+    // Our state lives in Redis; Bolt's in-memory conversation store would only add a lookup (and
+    // an unbounded map) to every event.
+    convoStore: false as const,
   };
 
   let app: App;
