@@ -107,20 +107,12 @@ export function createLocalStore(dir: string): VideoStore {
   ]);
   const typeOf = (key: string) => types.get(path.extname(key)) ?? 'application/octet-stream';
 
-  /**
-   * Top-level folders (uploads/) known to exist: one mkdir for them, not one per upload. A job's
-   * own folder (videos/<jobId>/) is new each time and goes with its files, so it is not kept here.
-   */
-  const made = new Set<string>();
-
   /** Write under a temporary name, then rename: a reader never sees half a file. */
   async function writeAtomically(key: string, write: (tmp: string) => Promise<number | void>): Promise<number> {
     const dest = file(key);
-    const folder = path.dirname(dest);
-    if (!made.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      if (path.dirname(folder) === root) made.add(folder);
-    }
+    // Every time (one system call when it exists): a folder removed under a running process
+    // must not fail the next upload.
+    await mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
     let written: number | void;
     try {
@@ -128,8 +120,6 @@ export function createLocalStore(dir: string): VideoStore {
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { force: true });
-      // The folder may have been removed under us (an operator's cleanup): make it again next time.
-      made.delete(folder);
       throw err;
     }
     return written ?? (await stat(dest)).size;
