@@ -19,19 +19,10 @@ import { freePort } from '../src/redis/embedded.js';
 import { startSlackFrontDoor } from '../bots/slack/index.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
 import { FakeSlack } from '../tests/fakes/slack.js';
-import {
-  alternate,
-  benchRedis,
-  loadSettings,
-  drive,
-  perRequest,
-  redisCommandsDuring,
-  report,
-  startFloor,
-  type LoadRequest,
-} from './lib/intake-load.js';
+import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings } from './lib/intake-load.js';
 
-const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
+const SETTINGS = loadSettings();
+const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
 const redisServer = await benchRedis();
 const redisUrl = redisServer.url;
@@ -77,37 +68,20 @@ function makeEvents(count: number): LoadRequest[] {
   });
 }
 
-const floor = await startFloor(redisUrl, `${prefix}:floor`);
-const EVENTS = 'doc2video Slack events endpoint (Bolt, signature, submit)';
-const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
 const runEvents = (n: number, concurrency = CONCURRENCY) =>
   drive(`http://127.0.0.1:${port}`, SLACK_EVENTS_PATH, makeEvents(n), { concurrency });
 
-await runEvents(5, 1);
-const commands = await redisCommandsDuring(redisUrl, async () => {
-  await runEvents(20, 1);
-});
-const runs = await alternate(
-  [
-    { name: EVENTS, run: (n) => runEvents(n) },
-    { name: FLOOR, run: (n) => drive(floor.url, '/', makeEvents(n), { concurrency: CONCURRENCY }) },
-  ],
-  N,
-  ROUNDS,
-  WARMUP,
+await compareWithFloor({
   redisUrl,
-);
-console.log(
-  report(
-    `N=${N} file_share events from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
-    runs,
-    FLOOR,
-    false,
-  ),
-);
-console.log(`\nSlack events: ${perRequest(commands, 20)}`);
+  settings: SETTINGS,
+  title: `N=${N} file_share events from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
+  label: 'Slack events',
+  contenders: [{ name: 'doc2video Slack events endpoint (Bolt, signature, submit)', run: (n) => runEvents(n) }],
+  oneAtATime: (n) => runEvents(n, 1),
+  floorRequests: makeEvents,
+  floorKey: `${prefix}:floor`,
+});
 
-await floor.close();
 await door.stop();
 await server.close();
 await services.close();

@@ -23,20 +23,10 @@ import { freePort } from '../src/redis/embedded.js';
 import { startTelegramFrontDoor } from '../bots/telegram/index.js';
 import { WEBHOOK_PATH } from '../bots/telegram/webhook.js';
 import { FakeTelegram, type ApiCall } from '../tests/fakes/telegram.js';
-import {
-  alternate,
-  benchRedis,
-  loadSettings,
-  drive,
-  perRequest,
-  redisCommandsDuring,
-  report,
-  startFloor,
-  type LoadRequest,
-  type Run,
-} from './lib/intake-load.js';
+import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings, type Run } from './lib/intake-load.js';
 
-const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
+const SETTINGS = loadSettings();
+const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
 // ---------------------------------------------------------------------------------------------
 const redisServer = await benchRedis();
@@ -114,8 +104,6 @@ async function runDoc2Video(count: number, concurrency = CONCURRENCY): Promise<R
   return { ...r, ack };
 }
 
-const floor = await startFloor(redisUrl, `${prefix}:floor`);
-
 // The submit alone: node:http + JobSubmitter.submit, then 200 (the same services and Redis).
 interface BenchUpdate {
   message: { message_id: number; chat: { id: number }; from: { id: number }; document: { file_id: string } };
@@ -142,43 +130,26 @@ await new Promise<void>((r) => submitOnly.listen(0, '127.0.0.1', r));
 const submitPort = (submitOnly.address() as AddressInfo).port;
 
 const WEBHOOK = 'doc2video Telegram webhook (grammY, submit, ack as webhook reply)';
-const SUBMIT = 'bare node:http + JobSubmitter.submit (admission script + Queue.add)';
-const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
-
-// Round trips first, one update at a time, with MONITOR on (it slows Redis: not in the timing).
-await runDoc2Video(5, 1);
-const commands = await redisCommandsDuring(redisUrl, async () => {
-  await runDoc2Video(20, 1);
-});
-
-const runs = await alternate(
-  [
+const runs = await compareWithFloor({
+  redisUrl,
+  settings: SETTINGS,
+  title: `N=${N} updates from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
+  label: 'Telegram webhook',
+  contenders: [
     { name: WEBHOOK, run: (n) => runDoc2Video(n) },
     {
-      name: SUBMIT,
+      name: 'bare node:http + JobSubmitter.submit (admission script + Queue.add)',
       run: (n) => drive(`http://127.0.0.1:${submitPort}`, '/', makeUpdates(n), { concurrency: CONCURRENCY }),
     },
-    { name: FLOOR, run: (n) => drive(floor.url, '/', makeUpdates(n), { concurrency: CONCURRENCY }) },
   ],
-  N,
-  ROUNDS,
-  WARMUP,
-  redisUrl,
-);
-
-console.log(
-  report(
-    `N=${N} updates from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
-    runs,
-    FLOOR,
-    true,
-  ),
-);
-console.log(`\nTelegram webhook: ${perRequest(commands, 20)}`);
+  oneAtATime: (n) => runDoc2Video(n, 1),
+  floorRequests: makeUpdates,
+  floorKey: `${prefix}:floor`,
+  withAck: true,
+});
 console.log(`acknowledgements received: ${runs.get(WEBHOOK)!.ack.length}/${N}`);
 
 submitOnly.close();
-await floor.close();
 await server.close();
 await services.close();
 await fake.close();

@@ -19,19 +19,10 @@ import { createCoreServices } from '../src/app/services.js';
 import { createHttpServer } from '../src/http/server.js';
 import { freePort } from '../src/redis/embedded.js';
 import { startWebFrontDoor } from '../bots/web/index.js';
-import {
-  alternate,
-  benchRedis,
-  loadSettings,
-  drive,
-  perRequest,
-  redisCommandsDuring,
-  report,
-  startFloor,
-  type LoadRequest,
-} from './lib/intake-load.js';
+import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings } from './lib/intake-load.js';
 
-const { n: N, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = loadSettings();
+const SETTINGS = loadSettings();
+const { n: N, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pdf = await readFile(path.join(repoRoot, 'examples/the-water-cycle.pdf'));
@@ -82,37 +73,20 @@ function upload(i: number): LoadRequest {
 }
 const makeUploads = (count: number) => Array.from({ length: count }, (_, i) => upload(i));
 
-const floor = await startFloor(redisUrl, `${prefix}:floor`);
-const WEB = 'doc2video POST /api/v1/videos (key, upload stored, submit)';
-const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
 const runUploads = (n: number, concurrency = CONCURRENCY) =>
   drive(`http://127.0.0.1:${port}`, '/api/v1/videos', makeUploads(n), { concurrency });
 
-await runUploads(5, 1);
-const commands = await redisCommandsDuring(redisUrl, async () => {
-  await runUploads(20, 1);
-});
-const runs = await alternate(
-  [
-    { name: WEB, run: (n) => runUploads(n) },
-    { name: FLOOR, run: (n) => drive(floor.url, '/', makeUploads(n), { concurrency: CONCURRENCY }) },
-  ],
-  N,
-  ROUNDS,
-  WARMUP,
+await compareWithFloor({
   redisUrl,
-);
-console.log(
-  report(
-    `N=${N} uploads of a ${pdf.length}-byte PDF, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
-    runs,
-    FLOOR,
-    false,
-  ),
-);
-console.log(`\nWeb upload: ${perRequest(commands, 20)}`);
+  settings: SETTINGS,
+  title: `N=${N} uploads of a ${pdf.length}-byte PDF, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
+  label: 'Web upload',
+  contenders: [{ name: 'doc2video POST /api/v1/videos (key, upload stored, submit)', run: (n) => runUploads(n) }],
+  oneAtATime: (n) => runUploads(n, 1),
+  floorRequests: makeUploads,
+  floorKey: `${prefix}:floor`,
+});
 
-await floor.close();
 await server.close();
 await services.close();
 await redisServer.stop();

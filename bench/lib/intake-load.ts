@@ -291,3 +291,48 @@ export function report(title: string, runs: Map<string, Run>, floorName: string,
   }
   return lines.join('\n');
 }
+
+export interface FloorComparison {
+  redisUrl: string;
+  settings: LoadSettings;
+  /** The table's first line: what was sent, how. */
+  title: string;
+  /** Names the Redis command count: "Slack events: 5.0 Redis commands per request (...)". */
+  label: string;
+  /** What is measured against the floor (the first one's Redis commands are counted). */
+  contenders: Contender[];
+  /** The first contender's requests one at a time: for the count of its Redis commands. */
+  oneAtATime(count: number): Promise<unknown>;
+  /** The same bodies for the floor. */
+  floorRequests(count: number): LoadRequest[];
+  /** Redis list the floor pushes to (deleted at the end). */
+  floorKey: string;
+  withAck?: boolean;
+}
+
+export const FLOOR = 'bare node:http + 1 Redis LPUSH (the floor)';
+
+/**
+ * What every intake bench does once its server is up: count the Redis commands of 20 requests
+ * sent one at a time (MONITOR slows Redis: not during the timing), alternate the contenders with
+ * the floor, print the table and the count. Returns the runs (the floor's under FLOOR).
+ */
+export async function compareWithFloor(o: FloorComparison): Promise<Map<string, Run>> {
+  const { n, rounds, warmup, concurrency } = o.settings;
+  const floor = await startFloor(o.redisUrl, o.floorKey);
+  await o.oneAtATime(5);
+  const commands = await redisCommandsDuring(o.redisUrl, async () => {
+    await o.oneAtATime(20);
+  });
+  const runs = await alternate(
+    [...o.contenders, { name: FLOOR, run: (count) => drive(floor.url, '/', o.floorRequests(count), { concurrency }) }],
+    n,
+    rounds,
+    warmup,
+    o.redisUrl,
+  );
+  console.log(report(o.title, runs, FLOOR, o.withAck ?? false));
+  console.log(`\n${o.label}: ${perRequest(commands, 20)}`);
+  await floor.close();
+  return runs;
+}
