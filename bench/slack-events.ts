@@ -7,52 +7,23 @@
 // Redis LPUSH (the floor, bench/lib/intake-load.ts). Also reported: the Redis commands one event
 // costs (MONITOR over 20 events sent one at a time). No worker runs: intake only.
 // Run: npm run bench:slack  [-- --n 2000 --users 50 --concurrency 32 --rounds 4]
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { createCoreServices } from '../src/app/services.js';
-import { createHttpServer } from '../src/http/server.js';
-import { freePort } from '../src/redis/embedded.js';
 import { startSlackFrontDoor } from '../bots/slack/index.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
 import { FakeSlack } from '../tests/fakes/slack.js';
-import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings } from './lib/intake-load.js';
+import { compareWithFloor, drive, type LoadRequest, loadSettings, startIntakeServer } from './lib/intake-load.js';
 
 const SETTINGS = loadSettings();
 const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
-const redisServer = await benchRedis();
-const redisUrl = redisServer.url;
-const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-slack-'));
 const botToken = 'xoxb-1111111111-2222222222-benchtokenvalue0001';
 const signingSecret = 'bench-signing-secret-0123456789';
 const slack = new FakeSlack({ botToken, signingSecret });
 await slack.start();
-const port = await freePort();
-const prefix = `benchslack${Date.now().toString(36)}`;
-const config = loadConfig({
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  DATA_DIR: dataDir,
-  PUBLIC_URL: `http://127.0.0.1:${port}`,
-  SLACK_BOT_TOKEN: botToken,
-  SLACK_SIGNING_SECRET: signingSecret,
-  SLACK_API_URL: slack.apiUrl,
-  RATE_LIMIT_MAX: '10000',
-  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
-  MAX_QUEUED_JOBS: '1000000',
-  LOG_LEVEL: 'warn',
-});
-const logger = createLogger({ level: 'warn' });
-const services = createCoreServices(config, logger, { role: 'web', redisUrl });
-const server = createHttpServer(logger);
-const door = await startSlackFrontDoor(services, server);
-await server.listen(port, '127.0.0.1');
-// The web connection fails fast rather than queueing while Redis is not connected yet.
-if (services.redis.status !== 'ready') await once(services.redis, 'ready');
+const intake = await startIntakeServer(
+  'slack',
+  { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: slack.apiUrl },
+  (services, server) => startSlackFrontDoor(services, server),
+);
 
 const users = Array.from({ length: USERS }, (_, i) => slack.addUser(`U0BENCH${String(i).padStart(5, '0')}`, 'en-US'));
 const dms = users.map((u) => slack.im(u));
@@ -69,22 +40,18 @@ function makeEvents(count: number): LoadRequest[] {
 }
 
 const runEvents = (n: number, concurrency = CONCURRENCY) =>
-  drive(`http://127.0.0.1:${port}`, SLACK_EVENTS_PATH, makeEvents(n), { concurrency });
+  drive(intake.origin, SLACK_EVENTS_PATH, makeEvents(n), { concurrency });
 
 await compareWithFloor({
-  redisUrl,
+  redisUrl: intake.redisUrl,
   settings: SETTINGS,
   title: `N=${N} file_share events from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
   label: 'Slack events',
   contenders: [{ name: 'doc2video Slack events endpoint (Bolt, signature, submit)', run: (n) => runEvents(n) }],
   oneAtATime: (n) => runEvents(n, 1),
   floorRequests: makeEvents,
-  floorKey: `${prefix}:floor`,
+  floorKey: `${intake.prefix}:floor`,
 });
 
-await door.stop();
-await server.close();
-await services.close();
+await intake.close();
 await slack.close();
-await redisServer.stop();
-await rm(dataDir, { recursive: true, force: true });

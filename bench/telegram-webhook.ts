@@ -10,50 +10,25 @@
 // dedupe, the user's preferences, the acknowledgement sent to the Bot API).
 // No worker runs: this measures intake only.
 // Run: npm run bench:telegram  [-- --n 2000 --users 50 --concurrency 32]
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { createCoreServices } from '../src/app/services.js';
-import { createHttpServer } from '../src/http/server.js';
-import { freePort } from '../src/redis/embedded.js';
 import { startTelegramFrontDoor } from '../bots/telegram/index.js';
 import { WEBHOOK_PATH } from '../bots/telegram/webhook.js';
 import { FakeTelegram, type ApiCall } from '../tests/fakes/telegram.js';
-import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings, type Run } from './lib/intake-load.js';
+import { compareWithFloor, drive, type LoadRequest, loadSettings, type Run, startIntakeServer } from './lib/intake-load.js';
 
 const SETTINGS = loadSettings();
 const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
 // ---------------------------------------------------------------------------------------------
-const redisServer = await benchRedis();
-const redisUrl = redisServer.url;
-const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-tg-'));
 const fake = await FakeTelegram.start();
-const port = await freePort();
 const secret = 'bench_secret_0123456789';
-const prefix = `benchtg${Date.now().toString(36)}`;
-const config = loadConfig({
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  DATA_DIR: dataDir,
-  PUBLIC_URL: `http://127.0.0.1:${port}`,
-  TELEGRAM_BOT_TOKEN: fake.token,
-  TELEGRAM_API_ROOT: fake.apiRoot,
-  TELEGRAM_WEBHOOK_SECRET: secret,
-  RATE_LIMIT_MAX: '10000',
-  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
-  MAX_QUEUED_JOBS: '1000000',
-  LOG_LEVEL: 'warn',
-});
-const logger = createLogger({ level: 'warn' });
-const services = createCoreServices(config, logger, { role: 'web', redisUrl });
-const server = createHttpServer(logger);
-await startTelegramFrontDoor(services, server);
-await server.listen(port, '127.0.0.1');
+const intake = await startIntakeServer(
+  'tg',
+  { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_SECRET: secret },
+  (services, server) => startTelegramFrontDoor(services, server),
+);
+const { redisUrl, prefix, services } = intake;
 
 // Updates: user u sends PDFs in their private chat; the fake knows the users, chats and files.
 const users = Array.from({ length: USERS }, (_, i) => fake.user(10_000 + i));
@@ -78,7 +53,7 @@ async function runDoc2Video(count: number, concurrency = CONCURRENCY): Promise<R
   const requests = makeUpdates(count);
   const sentAt = new Map<string, number>();
   const answers: { body: string; at: number }[] = [];
-  const r = await drive(`http://127.0.0.1:${port}`, WEBHOOK_PATH, requests, {
+  const r = await drive(intake.origin, WEBHOOK_PATH, requests, {
     concurrency,
     onSent: (key, t0) => sentAt.set(key, t0),
     // The acknowledgement reaches Telegram with the webhook's answer: kept with its arrival time.
@@ -150,8 +125,5 @@ const runs = await compareWithFloor({
 console.log(`acknowledgements received: ${runs.get(WEBHOOK)!.ack.length}/${N}`);
 
 submitOnly.close();
-await server.close();
-await services.close();
+await intake.close();
 await fake.close();
-await redisServer.stop();
-await rm(dataDir, { recursive: true, force: true });

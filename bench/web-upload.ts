@@ -8,51 +8,28 @@
 // 20 uploads sent one at a time). No worker runs: intake only.
 // Run: npm run bench:web  [-- --n 2000 --concurrency 32 --rounds 4]
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { createCoreServices } from '../src/app/services.js';
-import { createHttpServer } from '../src/http/server.js';
-import { freePort } from '../src/redis/embedded.js';
 import { startWebFrontDoor } from '../bots/web/index.js';
-import { benchRedis, compareWithFloor, drive, type LoadRequest, loadSettings } from './lib/intake-load.js';
+import { compareWithFloor, drive, type LoadRequest, loadSettings, startIntakeServer } from './lib/intake-load.js';
 
 const SETTINGS = loadSettings();
 const { n: N, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pdf = await readFile(path.join(repoRoot, 'examples/the-water-cycle.pdf'));
-const redisServer = await benchRedis();
-const redisUrl = redisServer.url;
-const dataDir = await mkdtemp(path.join(tmpdir(), 'd2v-bench-web-'));
-const port = await freePort();
-const prefix = `benchweb${Date.now().toString(36)}`;
 const apiKey = `bench-${randomBytes(12).toString('hex')}`;
-const config = loadConfig({
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: prefix,
-  DATA_DIR: dataDir,
-  PUBLIC_URL: `http://127.0.0.1:${port}`,
-  API_KEYS: `bench:${apiKey}`,
-  WEB_UPLOADS: 'keys',
-  // One API key is one user: a 1 s window of 10,000 keeps the rate limit out of the way.
-  RATE_LIMIT_MAX: '10000',
-  RATE_LIMIT_WINDOW_SECONDS: '1',
-  // Intake only: no ceiling or budget in the way (no worker drains the queue here).
-  MAX_QUEUED_JOBS: '1000000',
-  LOG_LEVEL: 'warn',
-});
-const logger = createLogger({ level: 'warn' });
-const services = createCoreServices(config, logger, { role: 'web', redisUrl });
-const server = createHttpServer(logger);
-startWebFrontDoor(services, server, { role: 'web' });
-await server.listen(port, '127.0.0.1');
-// The web connection fails fast rather than queueing while Redis is not connected yet.
-if (services.redis.status !== 'ready') await once(services.redis, 'ready');
+const intake = await startIntakeServer(
+  'web',
+  {
+    API_KEYS: `bench:${apiKey}`,
+    WEB_UPLOADS: 'keys',
+    // One API key is one user: a 1 s window of 10,000 keeps the rate limit out of the way.
+    RATE_LIMIT_WINDOW_SECONDS: '1',
+  },
+  (services, server) => void startWebFrontDoor(services, server, { role: 'web' }),
+);
 
 /** One multipart body (the same PDF each time; every upload is its own job). */
 function upload(i: number): LoadRequest {
@@ -74,20 +51,17 @@ function upload(i: number): LoadRequest {
 const makeUploads = (count: number) => Array.from({ length: count }, (_, i) => upload(i));
 
 const runUploads = (n: number, concurrency = CONCURRENCY) =>
-  drive(`http://127.0.0.1:${port}`, '/api/v1/videos', makeUploads(n), { concurrency });
+  drive(intake.origin, '/api/v1/videos', makeUploads(n), { concurrency });
 
 await compareWithFloor({
-  redisUrl,
+  redisUrl: intake.redisUrl,
   settings: SETTINGS,
   title: `N=${N} uploads of a ${pdf.length}-byte PDF, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
   label: 'Web upload',
   contenders: [{ name: 'doc2video POST /api/v1/videos (key, upload stored, submit)', run: (n) => runUploads(n) }],
   oneAtATime: (n) => runUploads(n, 1),
   floorRequests: makeUploads,
-  floorKey: `${prefix}:floor`,
+  floorKey: `${intake.prefix}:floor`,
 });
 
-await server.close();
-await services.close();
-await redisServer.stop();
-await rm(dataDir, { recursive: true, force: true });
+await intake.close();

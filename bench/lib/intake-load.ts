@@ -5,12 +5,18 @@
 // count of the Redis commands one request costs (MONITOR), and the result table.
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { connect, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { startRedisServer } from '../../src/redis/embedded.js';
+import { freePort, startRedisServer } from '../../src/redis/embedded.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createCoreServices, type CoreServices } from '../../src/app/services.js';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 
 export interface LoadSettings {
   /** Requests per server per measurement. */
@@ -48,6 +54,64 @@ export async function benchRedis(): Promise<{ url: string; stop(): Promise<void>
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
   const server = await startRedisServer({ dir: '.data/bench-redis' });
   return { url: server.url, stop: () => server.stop() };
+}
+
+export interface IntakeServer {
+  redisUrl: string;
+  prefix: string;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  services: CoreServices;
+  /** Stops the door, the server, the services and the bench's Redis; removes the data folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * The web process as it runs in production, for intake only: the bench's Redis, the services,
+ * our HTTP server with one front door mounted by `mount`, the configuration from `env` plus what
+ * every intake bench sets (no rate limit, ceiling or worker in the way; warnings only).
+ */
+export async function startIntakeServer(
+  name: string,
+  env: Record<string, string>,
+  mount: (services: CoreServices, server: HttpServer) => Promise<{ stop(): Promise<void> } | void> | void,
+): Promise<IntakeServer> {
+  const redis = await benchRedis();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `d2v-bench-${name}-`));
+  const port = await freePort();
+  const prefix = `bench${name}${Date.now().toString(36)}`;
+  const origin = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: origin,
+    RATE_LIMIT_MAX: '10000',
+    // Intake only: no ceiling or budget in the way (no worker drains the queue here).
+    MAX_QUEUED_JOBS: '1000000',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const logger = createLogger({ level: 'warn' });
+  const services = createCoreServices(config, logger, { role: 'web', redisUrl: redis.url });
+  const server = createHttpServer(logger);
+  const door = await mount(services, server);
+  await server.listen(port, '127.0.0.1');
+  // The web connection fails fast rather than queueing while Redis is not connected yet.
+  if (services.redis.status !== 'ready') await once(services.redis, 'ready');
+  return {
+    redisUrl: redis.url,
+    prefix,
+    origin,
+    services,
+    async close() {
+      if (door) await door.stop();
+      await server.close();
+      await services.close();
+      await redis.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** One prepared request: its body, its own headers, and a key naming it (for acknowledgements). */
