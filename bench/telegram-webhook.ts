@@ -1,12 +1,12 @@
 // The Telegram front door under load: N webhook updates (each a PDF) from M users, posted the
 // way Telegram does (up to `--concurrency` connections), against the real grammY webhook on our
-// HTTP server with real Redis (admission Lua, job record, BullMQ add) and the fake Bot API
+// HTTP server with real Redis (one admission script: record, BullMQ's add) and the fake Bot API
 // receiving the acknowledgements. Reported: p50/p99 time to the HTTP 200, p50/p99 time until
 // the fake received the acknowledgement (sendMessage replying to that PDF), and updates/s.
 // Beside it, in the same run on the same machine and Redis: a bare node:http server that does
 // one Redis write per request, the floor for "answer a webhook after a durable write", and a
-// bare node:http server that calls only JobSubmitter.submit (one admission script + BullMQ's
-// Queue.add), to tell the submit's share of the cost from the front door's (grammY, the update
+// bare node:http server that calls only JobSubmitter.submit (one admission script that also adds
+// the BullMQ job), to tell the submit's share of the cost from the front door's (grammY, the update
 // dedupe, the user's preferences, the acknowledgement sent to the Bot API).
 // No worker runs: this measures intake only.
 // Run: npm run bench:telegram  [-- --n 2000 --users 50 --concurrency 32]
@@ -113,7 +113,7 @@ const runs = await compareWithFloor({
   contenders: [
     { name: WEBHOOK, run: (n) => runDoc2Video(n) },
     {
-      name: 'bare node:http + JobSubmitter.submit (admission script + Queue.add)',
+      name: 'bare node:http + JobSubmitter.submit (one admission script that also adds the job)',
       run: (n) => drive(`http://127.0.0.1:${submitPort}`, '/', makeUpdates(n), { concurrency: CONCURRENCY }),
     },
   ],

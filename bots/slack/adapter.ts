@@ -194,8 +194,8 @@ export function createSlackAdapter(deps: SlackAdapterDeps): ChatAdapter {
     },
 
     async acknowledge(ctx, info) {
-      // Sent by the web process. When the worker got there first, its progress already shows.
-      if ((await messages.get(ctx.jobId)) !== undefined) return;
+      // Sent by the web process. When the worker got there first (claiming or posted), its
+      // progress shows already: the claim, one SET NX, is the only check needed.
       if (!(await messages.claim(ctx.jobId))) return;
       let m: PostedMessage;
       try {

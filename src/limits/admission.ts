@@ -9,8 +9,11 @@ import type { Platform } from '../../pipeline/job.js';
 import { redisKeys, type RedisKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { ADMIT } from '../redis/scripts/admit.js';
+import { BULLMQ_ADD_KEYS } from '../redis/scripts/shared/bullmq-add.js';
 import { LEDGER_TTL_SECONDS, utcDay } from '../ops/costs.js';
 import { rememberedFrom, type RememberedOptions } from '../jobs/preferences.js';
+import { AVATAR_STYLES } from '../config.js';
+import { VIDEO_LAYOUTS } from '../../pipeline/job.js';
 
 /** Budget caps as plain data (config), and what a job holds against them when admitted. */
 export interface AdmissionBudget {
@@ -60,6 +63,24 @@ export interface AdmissionRequest {
   requestId?: string | undefined;
   /** Also read the user's remembered choices (same round trip): `remembered` in the result. */
   withRemembered?: boolean;
+  /** The job to queue when the request is accepted, in the same atomic step. */
+  job?: PreparedJob;
+}
+
+/**
+ * A BullMQ job ready to be added inside the admission script (src/queue/prepared-job.ts builds it
+ * with BullMQ's own Job): BullMQ's keys and packed arguments, and the job data with its options
+ * left open, so the script can merge in the remembered choices it reads.
+ */
+export interface PreparedJob {
+  /** addStandardJob's keys, in BullMQ's order. */
+  keys: readonly string[];
+  packedArgs: Buffer;
+  /** The data's JSON up to the value of its last member, `options` (`{..."options":`). */
+  dataHead: string;
+  /** The request's own options (a flat JSON object); they win over remembered choices. */
+  options: string;
+  packedOpts: Buffer;
 }
 
 const DEDUPE_TTL_MS = 7 * 86_400_000;
@@ -91,7 +112,7 @@ export class Admission {
     const day = utcDay(now ?? Date.now());
     const b = s.budget;
     const holdUsd = b && (b.dailyUsd !== undefined || b.userDailyUsd !== undefined) ? b.holdUsd : 0;
-    const reply = await runScript<[number, string, string | number, (string | number | string[])?, string[]?]>(
+    const reply = await runScript<[number, string, string | number, (string | number | string[])?, unknown?]>(
       this.redis,
       ADMIT,
       [
@@ -106,6 +127,8 @@ export class Admission {
         k.record(r.jobId),
         k.userJobs(r.userKey),
         k.preferences(r.userKey),
+        // Unused unless a job is given (the script needs its full key count either way).
+        ...(r.job?.keys ?? Array.from({ length: BULLMQ_ADD_KEYS }, () => k.dedupe(r.dedupeKey))),
       ],
       [
         r.jobId,
@@ -124,12 +147,17 @@ export class Admission {
         LEDGER_TTL_SECONDS,
         r.requestId ?? '',
         r.withRemembered ? '1' : '',
-        ...(now !== undefined ? [now] : []),
+        now ?? '',
+        ...(r.job
+          ? [r.job.packedArgs, r.job.dataHead, r.job.options, r.job.packedOpts, AVATAR_STYLES.join(','), VIDEO_LAYOUTS.join(',')]
+          : ['']),
       ],
     );
     const remembered = (flat: unknown) => (r.withRemembered ? { remembered: rememberedFrom(pairs(flat)) } : {});
     switch (reply[0]) {
       case 1:
+        // BullMQ answers the job id, or a negative number for a parent-job error (none here).
+        if (r.job && reply[4] !== r.jobId) throw new Error(`admitted ${r.jobId}, but BullMQ's add answered ${String(reply[4])}`);
         return { status: 'accepted', jobId: reply[1], position: Number(reply[2]), ...remembered(reply[3]) };
       case 2:
         return {

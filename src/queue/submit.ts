@@ -1,13 +1,14 @@
-// The one way a front door turns a request into a job: the allow-lists, then admission (one
-// atomic Redis script: dedupe, rate window, intake ceiling, budget hold, /status record; see
-// src/limits/admission.ts), then the durable BullMQ add. Two round trips on the hot path.
+// The one way a front door turns a request into a job: the allow-lists, then admission — one
+// atomic Redis script (dedupe, rate window, intake ceiling, budget hold, /status record and the
+// durable BullMQ job itself; see src/limits/admission.ts). One round trip on the hot path.
 // Front doors answer their platform only after submit() resolves, so an error here makes the
-// platform retry, and the retry is deduplicated (and finishes an add that was lost).
+// platform retry, and the retry is deduplicated.
 import { JobError } from '../errors.js';
 import type { Logger, WatchedEvent } from '../logger.js';
 import type { FileRef, JobOptions, Requester, VideoJobData } from '../../pipeline/job.js';
 import type { Admission } from '../limits/admission.js';
 import { jobIdFor, videoJobOptions, type VideoQueue } from './video-queue.js';
+import { prepareVideoJob } from './prepared-job.js';
 
 export interface SubmitRequest {
   /** Names the request on its platform: the same value for a redelivered update. */
@@ -75,6 +76,17 @@ export class JobSubmitter {
     }
     for (const guard of this.deps.guards ?? []) await guard(request);
 
+    // The job goes to Redis inside the admission script, written only if the request is accepted.
+    const base: Omit<VideoJobData, 'options'> = {
+      requester: request.requester,
+      file: request.file,
+      checkpoint: {},
+      chat: {},
+      createdAt: Date.now(),
+    };
+    const jobOpts = { ...videoJobOptions(this.deps.jobTtlSeconds, this.deps.retryBackoffMs), jobId };
+    const job = await prepareVideoJob(queue, 'video', base, request.options ?? {}, jobOpts);
+
     const a = await admission.admit({
       jobId,
       dedupeKey: request.dedupeKey,
@@ -83,8 +95,8 @@ export class JobSubmitter {
       title: request.title,
       requestId: request.requestId,
       withRemembered: request.withRemembered ?? false,
+      job,
     });
-    let position: number;
     switch (a.status) {
       case 'limited':
         logger.info(
@@ -121,32 +133,22 @@ export class JobSubmitter {
           ),
         };
       case 'duplicate': {
-        // Admitted before. If that attempt died between admission and add (its record still
-        // says queued and no job exists), finish it now; otherwise it is a plain repeat.
+        // Admitted before. If that admission stands without its job (written by an older version
+        // that added jobs in a second step and died between the two), finish it now.
         if (a.recordState !== 'queued' || (await queue.getJob(a.jobId))) {
           logger.info({ event: 'duplicate_request', jobId: a.jobId, repeated: a.repeated }, 'request already has a job');
           return { status: 'duplicate', jobId: a.jobId, ...(a.repeated !== undefined ? { repeated: a.repeated } : {}) };
         }
         const counts = await queue.getJobCounts('waiting', 'prioritized');
-        position = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + 1;
-        break;
+        const position = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + 1;
+        await queue.add('video', { ...base, options: { ...a.remembered, ...request.options } }, jobOpts);
+        logger.info({ event: 'job_created', jobId, platform, userKey, position }, 'job created');
+        return { status: 'accepted', jobId, position };
       }
       case 'accepted':
-        position = a.position;
-        break;
+        logger.info({ event: 'job_created', jobId, platform, userKey, position: a.position }, 'job created');
+        return { status: 'accepted', jobId, position: a.position };
     }
-
-    const data: VideoJobData = {
-      requester: request.requester,
-      file: request.file,
-      options: { ...a.remembered, ...request.options },
-      checkpoint: {},
-      chat: {},
-      createdAt: Date.now(),
-    };
-    await queue.add('video', data, { ...videoJobOptions(this.deps.jobTtlSeconds, this.deps.retryBackoffMs), jobId });
-    logger.info({ event: 'job_created', jobId, platform, userKey, position }, 'job created');
-    return { status: 'accepted', jobId, position };
   }
 
   private allowed(r: Requester): boolean {

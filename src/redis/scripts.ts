@@ -11,7 +11,7 @@ export interface RedisScript {
   lua: string;
 }
 
-export type ScriptArg = string | number;
+export type ScriptArg = string | number | Buffer;
 
 type Commands = Record<string, ((...args: ScriptArg[]) => Promise<unknown>) | undefined>;
 

@@ -1,11 +1,13 @@
 import type { RedisScript } from '../scripts.js';
 import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
+import { BULLMQ_ADD_KEYS, BULLMQ_ADD_LUA } from './shared/bullmq-add.js';
 
 /**
  * admit — the whole admission of a request, in one atomic step and this order:
  *   dedupe -> the user's rate window -> the intake ceiling -> the budget hold,
  * then, only when every check passed, everything is written at once: the dedupe entry, the
- * rate-window entry, the intake entries, the budget hold and the /status record. A refused or
+ * rate-window entry, the intake entries, the budget hold, the /status record and (when given) the
+ * BullMQ job itself, so no job can be admitted and then lost before it is queued. A refused or
  * duplicate request therefore stores nothing that could count against anyone (only the day's
  * refusal counters used by the usage report move).
  *
@@ -20,6 +22,8 @@ import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
  * KEYS[9] the job's /status record (hash)
  * KEYS[10] the user's records (zset: job id -> created at, ms)
  * KEYS[11] the user's remembered choices (hash, src/jobs/preferences.ts): read, never written
+ * KEYS[12..20] BullMQ's addStandardJob keys (wait, paused, meta, id, completed, delayed, active,
+ *         events, marker); unused when ARGV[18] is ''
  * ARGV[1] job id   ARGV[2] user key   ARGV[3] rate window ms   ARGV[4] max accepted per window
  * ARGV[5] dedupe ttl ms   ARGV[6] max jobs waiting or running   ARGV[7] intake lease ms (an entry
  *         whose job never reported its end stops counting after it)
@@ -29,8 +33,15 @@ import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
  * ARGV[15] request id or '' (names this delivery of the request, e.g. a Telegram update_id:
  *         kept in the record, so a redelivery of the admitted request can be told from another
  *         request for the same file)   ARGV[16] '1': return the remembered choices, '' not
- * ARGV[17] now ms (optional; tests drive a virtual clock — otherwise Redis TIME)
- * Returns {1, jobId, position, choices}          accepted (position: jobs waiting, this one included)
+ * ARGV[17] now ms, or '' for Redis TIME (tests drive a virtual clock)
+ * ARGV[18] BullMQ's packed add arguments (src/queue/prepared-job.ts), or '': admit only
+ * ARGV[19] the job data's JSON up to its last member's value (`..."options":`)
+ * ARGV[20] the request's own options (flat JSON object): they win over remembered choices
+ * ARGV[21] BullMQ's packed job options
+ * ARGV[22] the avatar styles a remembered choice may name, comma-separated  ARGV[23] the layouts
+ * Returns {1, jobId, position, choices, added}   accepted (position: jobs waiting, this one
+ *                                                included; added: the id BullMQ's add answered,
+ *                                                '' when nothing was added)
  *         {2, existingJobId, recordState or '', repeated 0|1, choices}
  *                                                duplicate (nothing counted; repeated: the same
  *                                                request id as the admitted one)
@@ -39,13 +50,27 @@ import { BUDGET_CHECK_LUA } from './shared/budget-check.js';
  *         {4, 'service'|'user', spent, held}     over a daily budget (numbers as strings)
  */
 export const ADMIT: RedisScript = {
-  name: 'd2vAdmit3',
-  keys: 11,
-  lua: `${BUDGET_CHECK_LUA}
+  name: 'd2vAdmit4',
+  keys: 11 + BULLMQ_ADD_KEYS,
+  lua: `${BUDGET_CHECK_LUA}${BULLMQ_ADD_LUA}
 -- The user's remembered choices ride along, so intake needs no read of its own (HGETALL: flat).
 local function choices()
   if ARGV[16] == '1' then return redis.call('HGETALL', KEYS[11]) end
   return {}
+end
+local function listed(list, value)
+  return string.find(',' .. list .. ',', ',' .. value .. ',', 1, true) ~= nil
+end
+-- The job's options: the request's own, then the remembered choices it left open (the same rule
+-- as rememberedFrom() in src/jobs/preferences.ts: unknown values are ignored).
+local function jobOptions(flat)
+  local options = cjson.decode(ARGV[20])
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  if options.avatarStyle == nil and h.avatar and listed(ARGV[22], h.avatar) then options.avatarStyle = h.avatar end
+  if options.layout == nil and h.layout and listed(ARGV[23], h.layout) then options.layout = h.layout end
+  if options.captions == nil and (h.captions == 'on' or h.captions == 'off') then options.captions = h.captions == 'on' end
+  return cjson.encode(options)
 end
 local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -114,6 +139,13 @@ redis.call('HSET', KEYS[9], 'jobId', ARGV[1], 'userKey', ARGV[2], 'platform', AR
 if ARGV[13] ~= '' then redis.call('HSET', KEYS[9], 'title', ARGV[13]) end
 if ARGV[15] ~= '' then redis.call('HSET', KEYS[9], 'requestId', ARGV[15]) end
 redis.call('ZADD', KEYS[10], now, ARGV[1])
-return {1, ARGV[1], redis.call('ZCARD', KEYS[4]), choices()}
+local chosen = choices()
+local added = ''
+if ARGV[18] ~= '' then
+  local bullKeys = {}
+  for i = 1, ${BULLMQ_ADD_KEYS} do bullKeys[i] = KEYS[11 + i] end
+  added = bullmqAddStandardJob(bullKeys, {ARGV[18], ARGV[19] .. jobOptions(chosen) .. '}', ARGV[21]})
+end
+return {1, ARGV[1], redis.call('ZCARD', KEYS[4]), chosen, added}
 `,
 };

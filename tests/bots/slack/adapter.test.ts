@@ -223,6 +223,27 @@ describe('Slack adapter', () => {
     expect(progress[0]!.text).toContain('Reading the document');
   });
 
+  it('the web’s "Got it" and the worker’s first progress make one message between them, whoever comes first', async () => {
+    const dm = slack.im(user);
+    const bot = (ts: string) => slack.thread(dm, ts).filter((x) => x.bot);
+
+    // The worker first: the web's acknowledgement then posts nothing.
+    const m1 = slack.userMessage(dm, user, '');
+    const workerFirst = context({ kind: 'slack', fileId: 'F0W1' }, dm, m1.ts);
+    await adapter.progress(workerFirst, { step: 'fetch', phase: 'running', index: 1, total: 6 });
+    await adapter.acknowledge(workerFirst, { position: 1 });
+    expect(bot(m1.ts).map((x) => x.text)).toEqual([expect.stringContaining('Downloading the PDF')]);
+
+    // The web first: the worker edits the "Got it" message instead of posting its own.
+    const m2 = slack.userMessage(dm, user, '');
+    const webFirst = context({ kind: 'slack', fileId: 'F0W2' }, dm, m2.ts);
+    await adapter.acknowledge(webFirst, { position: 1 });
+    await adapter.acknowledge(webFirst, { position: 1 });
+    expect(bot(m2.ts)).toHaveLength(1);
+    await adapter.progress(webFirst, { step: 'fetch', phase: 'running', index: 1, total: 6 });
+    expect(bot(m2.ts).map((x) => x.text)).toEqual([expect.stringContaining('Downloading the PDF')]);
+  });
+
   it('gives up after a bounded number of retries when Slack keeps answering 429', async () => {
     const dm = slack.im(user);
     const ctx = context({ kind: 'slack', fileId: 'F0Y' }, dm, slack.userMessage(dm, user, '').ts);
