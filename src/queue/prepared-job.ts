@@ -15,8 +15,8 @@ const OPEN_TAIL = `${JSON.stringify(OPEN)}}`;
 type RecordingClient = Parameters<Job['addJob']>[0];
 
 /**
- * `data` with `request`'s options, as BullMQ would add it with `opts` (which must name the
- * jobId); `options` is left open (`PreparedJob.dataHead`) for the script to fill.
+ * `data` and the request's own `options`, as BullMQ would add them with `opts` (which must name
+ * the jobId); the data's `options` is left open (`PreparedJob.dataHead`) for the script to fill.
  */
 export async function prepareVideoJob(
   queue: VideoQueue,

@@ -86,6 +86,10 @@ export class JobSubmitter {
     };
     const jobOpts = { ...videoJobOptions(this.deps.jobTtlSeconds, this.deps.retryBackoffMs), jobId };
     const job = await prepareVideoJob(queue, 'video', base, request.options ?? {}, jobOpts);
+    const created = (position: number): SubmitOutcome => {
+      logger.info({ event: 'job_created', jobId, platform, userKey, position }, 'job created');
+      return { status: 'accepted', jobId, position };
+    };
 
     const a = await admission.admit({
       jobId,
@@ -142,12 +146,10 @@ export class JobSubmitter {
         const counts = await queue.getJobCounts('waiting', 'prioritized');
         const position = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + 1;
         await queue.add('video', { ...base, options: { ...a.remembered, ...request.options } }, jobOpts);
-        logger.info({ event: 'job_created', jobId, platform, userKey, position }, 'job created');
-        return { status: 'accepted', jobId, position };
+        return created(position);
       }
       case 'accepted':
-        logger.info({ event: 'job_created', jobId, platform, userKey, position: a.position }, 'job created');
-        return { status: 'accepted', jobId, position: a.position };
+        return created(a.position);
     }
   }
 
