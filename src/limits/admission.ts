@@ -83,6 +83,9 @@ export interface PreparedJob {
   packedOpts: Buffer;
 }
 
+/** The values a remembered choice may name, as the admission script reads them (comma-separated). */
+const CHOICE_VALUES = [AVATAR_STYLES.join(','), VIDEO_LAYOUTS.join(',')] as const;
+
 const DEDUPE_TTL_MS = 7 * 86_400_000;
 /**
  * How long an intake entry counts when its job never reports its end (removed by hand from the
@@ -148,9 +151,7 @@ export class Admission {
         r.requestId ?? '',
         r.withRemembered ? '1' : '',
         now ?? '',
-        ...(r.job
-          ? [r.job.packedArgs, r.job.dataHead, r.job.options, r.job.packedOpts, AVATAR_STYLES.join(','), VIDEO_LAYOUTS.join(',')]
-          : ['']),
+        ...(r.job ? [r.job.packedArgs, r.job.dataHead, r.job.options, r.job.packedOpts, ...CHOICE_VALUES] : ['']),
       ],
     );
     const remembered = (flat: unknown) => (r.withRemembered ? { remembered: rememberedFrom(pairs(flat)) } : {});
