@@ -81,11 +81,12 @@ async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessage: Mess
     // A redelivered update is recognised by admission (bot.ts leaves documents to it).
     requestId: updateRequestId(ctx.update.update_id),
   };
-  const log = deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id });
+  // Made only when there is something to log: the usual update logs nothing here.
+  const log = () => deps.logger.child({ chatId: chat.id, messageId: pdfMessage.message_id });
   const outcome = await submitUntilStored(deps, request, log);
   if (outcome.status === 'duplicate' && outcome.repeated) {
     // This update was handled before (Telegram redelivered it): answered once, not twice.
-    log.info({ event: 'telegram_update_repeated', updateId: ctx.update.update_id }, 'update already handled');
+    log().info({ event: 'telegram_update_repeated', updateId: ctx.update.update_id }, 'update already handled');
     return;
   }
   await reply(ctx, deps.logger, outcomeText(locale, outcome, deps.limits));
@@ -94,14 +95,14 @@ async function intakePdf(ctx: Context, deps: TelegramFrontDeps, pdfMessage: Mess
 async function submitUntilStored(
   deps: TelegramFrontDeps,
   request: PdfRequest,
-  log: TelegramFrontDeps['logger'],
+  log: () => TelegramFrontDeps['logger'],
 ): Promise<IntakeOutcome> {
   const firstWait = deps.enqueueRetryMs ?? 500;
   for (let attempt = 1; ; attempt++) {
     try {
       return await submitPdf(deps, request);
     } catch (err) {
-      log.error({ event: 'telegram_enqueue_failed', attempt, err }, 'could not enqueue the job');
+      log().error({ event: 'telegram_enqueue_failed', attempt, err }, 'could not enqueue the job');
       if (deps.redeliverOnError || deps.stopping?.aborted) throw err;
       await pause(Math.min(firstWait * 2 ** (attempt - 1), 10_000), deps.stopping);
     }

@@ -139,9 +139,19 @@ export function workspaceOf(r: Requester): string {
   }
 }
 
+const DAY_MS = 86_400_000;
+/** The last day formatted, with its bounds: every admission asks, and toISOString is not cheap. */
+let lastDay = { from: 0, to: 0, day: '' };
+
 /** "2025-11-28" (UTC). Days roll over at midnight UTC, for costs, counts and budgets alike. */
 export function utcDay(at: number | Date = Date.now()): string {
-  return new Date(at).toISOString().slice(0, 10);
+  const t = typeof at === 'number' ? at : at.getTime();
+  if (t >= lastDay.from && t < lastDay.to) return lastDay.day;
+  const day = new Date(t).toISOString().slice(0, 10);
+  // Epoch time has no leap seconds: every UTC day is DAY_MS long.
+  const from = t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+  lastDay = { from, to: from + DAY_MS, day };
+  return day;
 }
 
 /** The ledger's keys (all under `<prefix>:ops:`), from src/redis/keys.ts. */

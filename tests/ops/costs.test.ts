@@ -1,6 +1,7 @@
 // Cost arithmetic (pure) and the Redis ledger that counts each job once.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Checkpoint, ScriptResult } from '../../pipeline/job.js';
 import {
@@ -26,6 +27,25 @@ const script = (over: Partial<ScriptResult> = {}): ScriptResult => ({
   ...over,
 });
 const render = { provider: 'd-id' as const, videoId: 'v', createdAt: 0, deadline: 1 };
+
+describe('utcDay', () => {
+  it('names the UTC day of any moment, in any order of asking (it keeps the last day)', () => {
+    const moment = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) });
+    // Runs of nearby moments (the cache's case) and far jumps, including midnight exactly.
+    const around = fc.tuple(moment, fc.array(fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }), { maxLength: 8 }));
+    fc.assert(
+      fc.property(fc.array(around, { minLength: 1, maxLength: 6 }), (runs) => {
+        for (const [base, offsets] of runs) {
+          const midnight = base - (base % 86_400_000);
+          for (const t of [base, ...offsets.map((o) => base + o), midnight, midnight - 1, midnight + 86_400_000]) {
+            expect(utcDay(t)).toBe(new Date(t).toISOString().slice(0, 10));
+            expect(utcDay(new Date(t))).toBe(new Date(t).toISOString().slice(0, 10));
+          }
+        }
+      }),
+    );
+  });
+});
 
 describe('cost arithmetic', () => {
   it('takes the LLM cost from OpenRouter usage.cost, and nothing for cached or local scripts', () => {

@@ -13,6 +13,9 @@ import {
   RedisUnfitError,
 } from '../../../src/redis/connection.js';
 import { freePort } from '../../../src/redis/embedded.js';
+import { runScript, type RedisScript } from '../../../src/redis/scripts.js';
+import { ALL_SCRIPTS } from '../../../src/redis/all-scripts.js';
+import { RELEASE_CLAIM } from '../../../src/redis/scripts/release-claim.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -201,4 +204,82 @@ describe('a Redis that evicts keys', () => {
     },
     60_000,
   );
+});
+
+describe("the web process's connection (createProducerConnection)", () => {
+  let server: { port: number; child: ChildProcess; dir: string };
+  let url: string;
+
+  beforeAll(async () => {
+    server = await startRedis(['--port', '{port}']);
+    url = `redis://127.0.0.1:${server.port}`;
+    await untilPing(() => createWorkerConnection(url));
+  }, 30_000);
+
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    await rm(server?.dir ?? '', { recursive: true, force: true });
+  });
+
+  /** A producer connection once it is up (it refuses commands until then, by design). */
+  async function connected(to: string) {
+    const r = createProducerConnection(to);
+    r.on('error', () => {});
+    if (r.status !== 'ready') await new Promise<void>((res) => r.once('ready', () => res()));
+    return r;
+  }
+
+  it('sends commands issued together as one batch, each with its own answer or error', async () => {
+    const r = await connected(url);
+    await r.mset('plain', 'a string', 'claim', 'token-1');
+    const calls = [
+      ...Array.from({ length: 8 }, (_, i) => r.set(`k${i}`, String(i))),
+      r.lpush('plain', 'x'), // WRONGTYPE: fails alone
+      runScript<number>(r, RELEASE_CLAIM, ['claim'], ['token-1']),
+    ];
+    // All ten wait in one auto-pipeline, written together on the next tick.
+    expect(r.autoPipelineQueueSize).toBe(10);
+    const settled = await Promise.allSettled(calls);
+    expect(settled.slice(0, 8).map((s) => s.status)).toEqual(Array(8).fill('fulfilled'));
+    expect(settled[8]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+    expect(settled[9]).toEqual({ status: 'fulfilled', value: 1 });
+    expect(await r.mget('k0', 'k7', 'claim')).toEqual(['0', '7', null]);
+    r.disconnect();
+  });
+
+  it('runs its scripts again after Redis forgot them (SCRIPT FLUSH, a restart)', async () => {
+    const r = await connected(url);
+    const other = createWorkerConnection(url);
+    await r.mset('c1', 't', 'c2', 't', 'c3', 't', 'c4', 't');
+    expect(await runScript(r, RELEASE_CLAIM, ['c1'], ['t'])).toBe(1);
+    await other.script('FLUSH');
+    const again = await Promise.all(['c2', 'c3', 'c4'].map((k) => runScript<number>(r, RELEASE_CLAIM, [k], ['t'])));
+    expect(again).toEqual([1, 1, 1]);
+    r.disconnect();
+    other.disconnect();
+  });
+
+  it('knows every script from the start, and refuses one it was not given', async () => {
+    const r = await connected(url);
+    const defined = ALL_SCRIPTS.filter((s) => typeof (r as unknown as Record<string, unknown>)[s.name] === 'function');
+    expect(defined.map((s) => s.name)).toEqual(ALL_SCRIPTS.map((s) => s.name));
+    // Defining one on first use could miss the batch already being filled in this tick.
+    const stray: RedisScript = { name: 'd2vTestStray', keys: 0, lua: 'return 1' };
+    await expect(runScript(r, stray, [], [])).rejects.toThrow('must be in ALL_SCRIPTS');
+    r.disconnect();
+  });
+
+  it('refuses at once while Redis is down, rather than holding the request', async () => {
+    const own = await startRedis(['--port', '{port}']);
+    const ownUrl = `redis://127.0.0.1:${own.port}`;
+    await untilPing(() => createWorkerConnection(ownUrl));
+    const r = await connected(ownUrl);
+    own.child.kill('SIGKILL');
+    await new Promise<void>((res) => r.once('close', () => res()));
+    const settled = await Promise.allSettled([r.get('a'), r.set('b', '1'), runScript(r, RELEASE_CLAIM, ['c'], ['x'])]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toContain('enableOfflineQueue');
+    r.disconnect();
+    await rm(own.dir, { recursive: true, force: true });
+  });
 });

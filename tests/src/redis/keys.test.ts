@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ALL_SCRIPTS } from '../../../src/redis/all-scripts.js';
 import { redisKeys } from '../../../src/redis/keys.js';
 import { runScript, type RedisScript } from '../../../src/redis/scripts.js';
 
@@ -75,6 +76,8 @@ describe('Lua scripts', () => {
         expect(used, `${s.name} reads KEYS[${used}] of ${s.keys}`).toBeLessThanOrEqual(s.keys);
       }
     }
+    // doc2video's connections define them all when made (an auto-pipelined one must).
+    expect(ALL_SCRIPTS.map((s) => s.name).sort()).toEqual([...names].sort());
   });
 
   it('runs through one helper, defined once per connection, and refuses a wrong number of keys', async () => {
