@@ -271,15 +271,20 @@ describe("the web process's connection (createProducerConnection)", () => {
 
   it('refuses at once while Redis is down, rather than holding the request', async () => {
     const own = await startRedis(['--port', '{port}']);
-    const ownUrl = `redis://127.0.0.1:${own.port}`;
-    await untilPing(() => createWorkerConnection(ownUrl));
-    const r = await connected(ownUrl);
-    own.child.kill('SIGKILL');
-    await new Promise<void>((res) => r.once('close', () => res()));
-    const settled = await Promise.allSettled([r.get('a'), r.set('b', '1'), runScript(r, RELEASE_CLAIM, ['c'], ['x'])]);
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
-    expect(String((settled[0] as PromiseRejectedResult).reason)).toContain('enableOfflineQueue');
-    r.disconnect();
-    await rm(own.dir, { recursive: true, force: true });
+    // Whatever happens, this test's own server does not outlive it.
+    try {
+      const ownUrl = `redis://127.0.0.1:${own.port}`;
+      await untilPing(() => createWorkerConnection(ownUrl));
+      const r = await connected(ownUrl);
+      own.child.kill('SIGKILL');
+      await new Promise<void>((res) => r.once('close', () => res()));
+      const settled = await Promise.allSettled([r.get('a'), r.set('b', '1'), runScript(r, RELEASE_CLAIM, ['c'], ['x'])]);
+      r.disconnect();
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(String((settled[0] as PromiseRejectedResult).reason)).toContain('enableOfflineQueue');
+    } finally {
+      own.child.kill('SIGKILL');
+      await rm(own.dir, { recursive: true, force: true });
+    }
   });
 });
