@@ -11,6 +11,7 @@ import { JobRecords } from '../../../src/jobs/records.js';
 import { cancelJob, isCancelled } from '../../../src/queue/cancel.js';
 import { JobError } from '../../../src/errors.js';
 import { captureLogs } from '../../helpers/logs.js';
+import { waitFor } from '../../helpers/harness.js';
 
 let redis: Redis;
 const queues: VideoQueue[] = [];
@@ -24,13 +25,16 @@ afterAll(() => redis.disconnect());
 
 type Deps = ConstructorParameters<typeof JobSubmitter>[0];
 
-function setup(opts: { guards?: Deps['guards']; access?: Deps['access']; admission?: Partial<AdmissionSettings> } = {}) {
+function setup(
+  opts: { guards?: Deps['guards']; access?: Deps['access']; admission?: Partial<AdmissionSettings>; conn?: Redis } = {},
+) {
   const prefix = `ts${randomBytes(4).toString('hex')}`;
-  const queue = createVideoQueue(redis, prefix);
+  const conn = opts.conn ?? redis;
+  const queue = createVideoQueue(conn, prefix);
   queues.push(queue);
-  const limits = new UserLimits(redis, prefix, { rateMax: 5, rateWindowSeconds: 600, maxActivePerUser: 2 });
-  const admission = new Admission(redis, prefix, { rateMax: 5, rateWindowSeconds: 600, maxQueuedJobs: 100, ...opts.admission });
-  const records = new JobRecords(redis, prefix, 1800);
+  const limits = new UserLimits(conn, prefix, { rateMax: 5, rateWindowSeconds: 600, maxActivePerUser: 2 });
+  const admission = new Admission(conn, prefix, { rateMax: 5, rateWindowSeconds: 600, maxQueuedJobs: 100, ...opts.admission });
+  const records = new JobRecords(conn, prefix, 1800);
   const { logger, logs } = captureLogs();
   const submitter = new JobSubmitter({
     queue,
@@ -61,6 +65,34 @@ describe('JobSubmitter', () => {
     expect(job?.data.checkpoint).toEqual({});
     expect((await records.get(jobIdFor('tg:100:1')))?.state).toBe('queued');
     expect(logs.events('job_created')).toHaveLength(2);
+  });
+
+  it('costs one Redis command for an accepted request: admission and the job in one script', async () => {
+    const conn = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    const monitor = await new Redis(inject('redisUrl')).monitor();
+    try {
+      const { submitter, queue } = setup({ conn });
+      await queue.waitUntilReady();
+      // The first request loads the script on this connection (EVALSHA, NOSCRIPT, EVAL).
+      expect((await submitter.submit(request(1))).status).toBe('accepted');
+      const addr = /addr=(\S+)/.exec(String(await conn.client('INFO')))?.[1];
+      const seen: string[] = [];
+      monitor.on('monitor', (_time: string, args: unknown[], source: string) => {
+        if (source === addr) seen.push(String(args[0]).toLowerCase());
+      });
+      // MONITOR reports in execution order but arrives late: the request sits between this
+      // connection's ECHO and PING.
+      await conn.echo('start');
+      const second = await submitter.submit(request(2));
+      await conn.ping();
+      await waitFor(async () => seen.includes('ping'), 'the PING in MONITOR');
+      expect(seen.slice(seen.indexOf('echo') + 1, seen.indexOf('ping'))).toEqual(['evalsha']);
+      expect(second).toMatchObject({ status: 'accepted', position: 2 });
+      expect(await queue.getJob(jobIdFor('tg:100:2'))).toBeTruthy();
+    } finally {
+      monitor.disconnect();
+      conn.disconnect();
+    }
   });
 
   it('makes one job for a request delivered twice, and counts it once', async () => {
