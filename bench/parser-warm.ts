@@ -1,6 +1,7 @@
 // PDF parsing beside pdftotext (poppler-utils), in the same run: the worker's extract step with
-// the warm parser, `doc2video check` as a cold start, and the time and peak memory to extract all
-// text of a corpus file and of a generated 500-page PDF.
+// the warm parser, `doc2video check` as a cold start beside pdf-parse alone in a fresh process
+// (the least any cold check built on pdf.js pays: lib/pdf-parse-text.ts), and the time and peak
+// memory to extract all text of a corpus file and of a generated 500-page PDF.
 // Run: npm run build && npm run bench:parser [-- --reps 7 --file path/to.pdf]
 // (compiled, as in production; from the repository root)
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import type { Logger } from '../src/logger.js';
 import { loadConfig } from '../src/config.js';
 import { extractStep } from '../pipeline/steps/extract.js';
 import { closeSharedParserPool, sharedParserPool } from '../pipeline/pdf/parser-pool.js';
-import { IMAGE_PAGE_MAX_CHARS } from '../pipeline/pdf/verdict.js';
+import { IMAGE_PAGE_MAX_CHARS } from '../pipeline/pdf/scan.js';
 import { inWarmChild } from './lib/warm-parse.js';
 
 const { values } = parseArgs({
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
   const pdftotext: number[] = [];
   const step: number[] = [];
   const check: number[] = [];
+  const bare: number[] = [];
   // As the worker runs it (src/main/worker.ts): a child serves PARSES_PER_PARSER PDFs.
   const parsesPerChild = loadConfig().parsesPerParser;
   console.log(`parser children serve ${parsesPerChild} PDFs each (PARSES_PER_PARSER)`);
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     await extractStep({ sha256: 'x', bytes: 1, localPath: FILE }, { logger, jobId: `bench-${i}` });
     step.push(performance.now() - t);
     check.push((await timed(process.execPath, ['bin/doc2video.js', 'check', FILE])).ms);
+    bare.push((await timed(process.execPath, ['dist/bench/lib/pdf-parse-text.js', FILE])).ms);
   }
   await closeSharedParserPool();
   const p = median(pdftotext);
@@ -112,6 +115,9 @@ async function main(): Promise<void> {
   console.log(`| extract step, a fresh child's first parse | ${fmt(firstMs)} | 1 run | ${(firstMs / p).toFixed(2)} |`);
   console.log(
     `| doc2video check (cold) | ${fmt(median(check))} | ${check.map(fmt).join(', ')} | ${(median(check) / p).toFixed(2)} |`,
+  );
+  console.log(
+    `| pdf-parse alone, all text, fresh process (cold) | ${fmt(median(bare))} | ${bare.map(fmt).join(', ')} | ${(median(bare) / p).toFixed(2)} |`,
   );
 
   const long = path.join(dir, 'long-500.pdf');

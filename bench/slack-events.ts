@@ -4,9 +4,16 @@
 // check, the user's locale, JobSubmitter.submit on a real redis-server); the "Got it" message
 // goes to the fake Slack Web API in the background, as in production. Beside it, in the same
 // run, machine and Redis, alternating in rounds: a bare node:http server that answers after one
-// Redis LPUSH (the floor, bench/lib/intake-load.ts). Also reported: the Redis commands one event
+// Redis LPUSH (the floor, bench/lib/intake-load.ts), and a bare node:http server that does only
+// what Slack's protocol asks of any app (check the signature, JobSubmitter.submit, answer, then
+// the "Got it" as one chat.postMessage through undici): the share of the gap that is the protocol's
+// own work rather than Bolt's and @slack/web-api's. Also reported: the Redis commands one event
 // costs (MONITOR over 20 events sent one at a time). No worker runs: intake only.
 // Run: npm run bench:slack  [-- --n 2000 --users 50 --concurrency 32 --rounds 4]
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { startSlackFrontDoor } from '../bots/slack/index.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
 import { FakeSlack } from '../tests/fakes/slack.js';
@@ -42,16 +49,72 @@ function makeEvents(count: number): LoadRequest[] {
 const runEvents = (n: number, concurrency = CONCURRENCY) =>
   drive(intake.origin, SLACK_EVENTS_PATH, makeEvents(n), { concurrency });
 
+// The protocol's own work, with no framework: the v0 signature (HMAC-SHA256 over
+// `v0:<timestamp>:<body>`, at most 5 minutes old), the submit, 200, then the "Got it" posted in
+// the background as ours is.
+interface BenchEvent {
+  team_id: string;
+  event: { user: string; channel: string; ts: string; files: { id: string; name: string; size: number }[] };
+}
+function signatureOk(body: string, ts: string | undefined, sig: string | undefined): boolean {
+  if (!ts || !sig || Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
+  const want = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`);
+  const got = Buffer.from(sig);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+const protocolOnly = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const h = (name: string) => req.headers[name] as string | undefined;
+    if (!signatureOk(body, h('x-slack-request-timestamp'), h('x-slack-signature'))) return res.writeHead(401).end();
+    const { team_id: team, event: e } = JSON.parse(body) as BenchEvent;
+    const file = e.files[0]!;
+    intake.services.submitter
+      .submit({
+        dedupeKey: `slack:${team}:${file.id}`,
+        requester: { platform: 'slack', userKey: `${team}:${e.user}`, userId: e.user, chatId: e.channel, teamId: team },
+        file: { kind: 'slack', fileId: file.id, name: file.name, size: file.size },
+      })
+      .then(
+        (o) => {
+          res.writeHead(200, { 'content-length': 0 }).end();
+          if (o.status !== 'accepted') return;
+          const ack = JSON.stringify({ channel: e.channel, thread_ts: e.ts, text: `Got it: ${file.name}` });
+          void request(`${slack.apiUrl}chat.postMessage`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${botToken}`, 'content-type': 'application/json; charset=utf-8' },
+            body: ack,
+          }).then(
+            (r) => r.body.dump(),
+            () => undefined,
+          );
+        },
+        () => res.writeHead(500).end(),
+      );
+  });
+});
+await new Promise<void>((r) => protocolOnly.listen(0, '127.0.0.1', r));
+const protocolOrigin = `http://127.0.0.1:${(protocolOnly.address() as AddressInfo).port}`;
+
 await compareWithFloor({
   redisUrl: intake.redisUrl,
   settings: SETTINGS,
   title: `N=${N} file_share events from M=${USERS} users, ${CONCURRENCY} connections, ${ROUNDS} alternating rounds, warm-up ${WARMUP}`,
   label: 'Slack events',
-  contenders: [{ name: 'doc2video Slack events endpoint (Bolt, signature, submit)', run: (n) => runEvents(n) }],
+  contenders: [
+    { name: 'doc2video Slack events endpoint (Bolt, signature, submit)', run: (n) => runEvents(n) },
+    {
+      name: 'bare node:http + the protocol only (signature, JobSubmitter.submit, "Got it" through undici)',
+      run: (n) => drive(protocolOrigin, '/', makeEvents(n), { concurrency: CONCURRENCY }),
+    },
+  ],
   oneAtATime: (n) => runEvents(n, 1),
   floorRequests: makeEvents,
   floorKey: `${intake.prefix}:floor`,
 });
 
+await new Promise<void>((r) => protocolOnly.close(() => r()));
 await intake.close();
 await slack.close();

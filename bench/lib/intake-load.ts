@@ -61,6 +61,8 @@ export interface IntakeServer {
   prefix: string;
   /** http://127.0.0.1:<port> */
   origin: string;
+  /** The process's DATA_DIR (removed by close()). */
+  dataDir: string;
   services: CoreServices;
   /** Stops the door, the server, the services and the bench's Redis; removes the data folder. */
   close(): Promise<void>;
@@ -103,6 +105,7 @@ export async function startIntakeServer(
     redisUrl: redis.url,
     prefix,
     origin,
+    dataDir,
     services,
     async close() {
       if (door) await door.stop();

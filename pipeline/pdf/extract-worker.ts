@@ -5,7 +5,7 @@
 // Keep it small: anything that decides an outcome belongs in verdict.ts.
 import { readFile } from 'node:fs/promises';
 import { capText, normalizeText, textStats } from './text.js';
-import type { PageFacts } from './verdict.js';
+import { imagesCanMakeAScan, type PageFacts } from './scan.js';
 import { sectionsFromOutline, type HeadingLine, type OutlineEntry } from './sections.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 import { loadPdfParse, restoreNativePush } from './pdfjs-natives.js';
@@ -198,9 +198,10 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
     // The size most characters are set in: the body text.
     const bodySize = [...sizes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 
-    // Image check only where text is scarce: a page full of text is not a scan whatever it shows.
+    // Image check only where text is scarce (a page full of text is not a scan whatever it shows),
+    // and only when images could make the file a scan at all (scan.ts decides).
     const lowText = pageFacts.flatMap((p, i) => (p.chars < req.imageCheckBelowChars ? [i] : []));
-    const toCheck = spread(lowText, MAX_IMAGE_CHECKS);
+    const toCheck = imagesCanMakeAScan(pageFacts) ? spread(lowText, MAX_IMAGE_CHECKS) : [];
     if (toCheck.length > 0) {
       const ops = imageOps();
       for (const i of toCheck) {

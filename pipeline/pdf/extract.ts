@@ -15,7 +15,8 @@ import { open } from 'node:fs/promises';
 import { JobError } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
 import { PDF_HEADER_WINDOW, hasPdfHeader } from './text.js';
-import { IMAGE_PAGE_MAX_CHARS, MAX_DOCUMENT_CHARS, classifyPdf } from './verdict.js';
+import { IMAGE_PAGE_MAX_CHARS } from './scan.js';
+import { MAX_DOCUMENT_CHARS, classifyPdf } from './verdict.js';
 import { DEFAULT_MAX_MEMORY_MB, sharedParserPool, type ParserPool } from './parser-pool.js';
 
 export { DEFAULT_MAX_MEMORY_MB, workerEntry } from './parser-pool.js';

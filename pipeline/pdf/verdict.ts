@@ -8,9 +8,8 @@ import { detectLanguage } from './language.js';
 import { capText, normalizeText, wordStats } from './text.js';
 import { cleanInfoTitle, firstLineTitle } from './title.js';
 import { findSections, type HeadingLine, type OutlineEntry } from './sections.js';
+import { MIN_REAL_CHARS, scanVerdict, type PageFacts } from './scan.js';
 
-/** Fewer real characters than this: TEXT_TOO_SHORT. */
-export const MIN_REAL_CHARS = 50;
 /** Fewer letters/digits (any script) than this share of real characters: TEXT_GIBBERISH. */
 const MIN_LETTER_RATIO = 0.3;
 /**
@@ -18,18 +17,7 @@ const MIN_LETTER_RATIO = 0.3;
  * Half: a page of a financial table still has its row labels and headings among the numbers.
  */
 const MIN_WORD_RATIO = 0.5;
-/**
- * A page with an image and fewer real characters than this counts as an image page ("almost no
- * text"): a scan often carries a stamp, a page number or a one-line watermark such as
- * "Produced with a Trial Version of PDF Annotator" (60 characters, corpus base64image.pdf).
- */
-export const IMAGE_PAGE_MAX_CHARS = 100;
-/** At least this share of image pages, and sparse text overall (below), makes a scan... */
-const SCANNED_PAGE_RATIO = 0.5;
-/** ...sparse meaning fewer real characters per page on average than this (a text page has ~2000). */
-const SCANNED_MAX_AVG_CHARS = 200;
-/** This share of image pages is a scan whatever the other pages hold (a typed cover on a scan). */
-const MOSTLY_SCANNED_PAGE_RATIO = 0.8;
+
 /** `text` (the head of the document, what title and language are read from) is capped here. */
 export const DEFAULT_MAX_CHARS = 50_000;
 /**
@@ -37,19 +25,6 @@ export const DEFAULT_MAX_CHARS = 50_000;
  * travels in the job's checkpoint (Redis), so a hostile file full of tiny text cannot make it huge.
  */
 export const MAX_DOCUMENT_CHARS = 2_000_000;
-
-/** What the parser saw on one page. */
-export interface PageFacts {
-  /** Real characters on the page. */
-  chars: number;
-  /** Letters, digits and marks among them. */
-  letters: number;
-  /**
-   * Whether the page paints an image. Only looked at for pages with little text (and only a
-   * sample of those); undefined = not checked.
-   */
-  hasImage?: boolean;
-}
 
 /** Everything the worker hands back for a document it could open. */
 export interface PdfFacts {
@@ -72,34 +47,6 @@ export interface PdfFacts {
   headings?: HeadingLine[];
   /** The font size most of the text is set in. */
   bodySize?: number;
-}
-
-export interface ScanVerdict {
-  imagePages: number;
-  /** Estimated number of pages that are images with (almost) no text. */
-  imageOnlyPages: number;
-  scanned: boolean;
-}
-
-/**
- * Is this a scan? Pages with little text were checked for images (a sample of them when there are
- * many); the share of image pages is estimated from the sample. A scan is: no real text at all
- * next to an image; or half the pages images and little text per page overall; or 80% images.
- */
-export function scanVerdict(pageFacts: readonly PageFacts[]): ScanVerdict {
-  const parsed = pageFacts.length;
-  const totalChars = pageFacts.reduce((n, p) => n + p.chars, 0);
-  const imagePages = pageFacts.filter((p) => p.hasImage === true).length;
-  const lowText = pageFacts.filter((p) => p.chars < IMAGE_PAGE_MAX_CHARS);
-  const checked = lowText.filter((p) => p.hasImage !== undefined);
-  const hits = checked.filter((p) => p.hasImage === true).length;
-  const imageOnlyPages = checked.length === 0 ? 0 : Math.round((hits / checked.length) * lowText.length);
-  const scanned =
-    parsed > 0 &&
-    ((totalChars < MIN_REAL_CHARS && imagePages > 0) ||
-      (imageOnlyPages >= parsed * SCANNED_PAGE_RATIO && totalChars / parsed < SCANNED_MAX_AVG_CHARS) ||
-      imageOnlyPages >= parsed * MOSTLY_SCANNED_PAGE_RATIO);
-  return { imagePages, imageOnlyPages, scanned };
 }
 
 export interface ClassifyOptions {

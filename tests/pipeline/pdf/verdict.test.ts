@@ -1,56 +1,11 @@
-// The verdict rules of pipeline/pdf/verdict.ts: scans, too short, gibberish, the result's shape.
+// The verdict rules of pipeline/pdf/verdict.ts: too short, gibberish, the result's shape (scans: scan.test.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobError } from '../../../src/errors.js';
 import { countRealChars } from '../../../pipeline/pdf/text.js';
-import {
-  MIN_REAL_CHARS,
-  IMAGE_PAGE_MAX_CHARS,
-  capPageTexts,
-  classifyPdf,
-  scanVerdict,
-  type PageFacts,
-  type PdfFacts,
-} from '../../../pipeline/pdf/verdict.js';
+import { MIN_REAL_CHARS } from '../../../pipeline/pdf/scan.js';
+import { capPageTexts, classifyPdf, type PdfFacts } from '../../../pipeline/pdf/verdict.js';
 import { interleave, invisibleInserts, expectJobError, facts, ENGLISH, ARABIC, RUSSIAN } from './samples.js';
-
-describe('scanVerdict', () => {
-  const textPage: PageFacts = { chars: 2000, letters: 1700 };
-  const imagePage: PageFacts = { chars: 0, letters: 0, hasImage: true };
-  it('no text next to an image is a scan', () => {
-    expect(scanVerdict([imagePage]).scanned).toBe(true);
-    expect(scanVerdict([{ chars: 4, letters: 4, hasImage: true }]).scanned).toBe(true);
-  });
-  it('a one-line watermark on an image page is still a scan', () => {
-    expect(scanVerdict([{ chars: 60, letters: 50, hasImage: true }]).scanned).toBe(true);
-  });
-  it('an image on a page full of text is not', () => {
-    expect(scanVerdict([{ ...textPage, hasImage: true }]).scanned).toBe(false);
-    expect(scanVerdict([textPage, textPage, imagePage]).scanned).toBe(false);
-  });
-  it('a typed cover page before scanned pages is a scan', () => {
-    expect(scanVerdict([textPage, ...Array(9).fill(imagePage)]).scanned).toBe(true);
-  });
-  it('half photos, half full text pages is not; half photos with sparse text is', () => {
-    expect(scanVerdict([textPage, imagePage, textPage, imagePage]).scanned).toBe(false);
-    const caption: PageFacts = { chars: 300, letters: 280 };
-    expect(scanVerdict([caption, imagePage, caption, imagePage]).scanned).toBe(true);
-  });
-  it('extrapolates from a sample of the pages with little text', () => {
-    const unchecked: PageFacts = { chars: 10, letters: 10 };
-    const pages = [...Array(20).fill(imagePage), ...Array(80).fill(unchecked)];
-    expect(scanVerdict(pages).imageOnlyPages).toBe(100);
-    expect(scanVerdict(pages).scanned).toBe(true);
-  });
-  it('blank pages without images are not a scan', () => {
-    expect(scanVerdict([{ chars: 0, letters: 0, hasImage: false }]).scanned).toBe(false);
-    expect(scanVerdict([]).scanned).toBe(false);
-  });
-  it(`the image-page threshold is ${IMAGE_PAGE_MAX_CHARS} characters`, () => {
-    expect(scanVerdict([{ chars: IMAGE_PAGE_MAX_CHARS, letters: 90, hasImage: true }]).imageOnlyPages).toBe(0);
-    expect(scanVerdict([{ chars: IMAGE_PAGE_MAX_CHARS - 1, letters: 90, hasImage: true }]).imageOnlyPages).toBe(1);
-  });
-});
 
 describe('classifyPdf', () => {
   it('returns pages, real char count, language, title and normalised text', () => {
