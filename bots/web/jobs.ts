@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ProgressUpdate } from '../../pipeline/ports.js';
 import { redisKeys } from '../../src/redis/keys.js';
+import { runScript } from '../../src/redis/scripts.js';
+import { HASH_WITH_TTL } from '../../src/redis/scripts/hash-with-ttl.js';
 
 export interface WebJobState {
   /** `key:<name>` or `browser:<sha256 of the token>`. */
@@ -29,7 +31,7 @@ export class WebJobs {
   }
 
   async create(jobId: string, owner: string): Promise<void> {
-    await this.redis.multi().hset(this.key(jobId), { owner }).expire(this.key(jobId), this.ttlSeconds).exec();
+    await runScript(this.redis, HASH_WITH_TTL, [this.key(jobId)], [this.ttlSeconds, 'owner', owner]);
   }
 
   async setProgress(jobId: string, p: WebJobState['progress']): Promise<void> {

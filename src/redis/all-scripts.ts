@@ -6,6 +6,7 @@ import type { RedisScript } from './scripts.js';
 import { ACQUIRE_SLOT } from './scripts/acquire-slot.js';
 import { ADMIT } from './scripts/admit.js';
 import { BUDGET_RESERVE } from './scripts/budget-reserve.js';
+import { HASH_WITH_TTL } from './scripts/hash-with-ttl.js';
 import { RATE_WINDOW } from './scripts/rate-window.js';
 import { RECORD_JOB_COST } from './scripts/record-job-cost.js';
 import { RELEASE_CLAIM } from './scripts/release-claim.js';
@@ -15,6 +16,7 @@ export const ALL_SCRIPTS: readonly RedisScript[] = [
   ACQUIRE_SLOT,
   ADMIT,
   BUDGET_RESERVE,
+  HASH_WITH_TTL,
   RATE_WINDOW,
   RECORD_JOB_COST,
   RELEASE_CLAIM,

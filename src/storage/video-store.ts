@@ -5,8 +5,8 @@
 //
 // Keys are ours, never a user's: `videos/<jobId>/video.mp4`, `videos/<jobId>/captions.vtt`,
 // `uploads/<jobId>.pdf`. They are checked anyway, so no key can leave the store's folder.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline as pump } from 'node:stream/promises';
@@ -107,12 +107,25 @@ export function createLocalStore(dir: string): VideoStore {
   ]);
   const typeOf = (key: string) => types.get(path.extname(key)) ?? 'application/octet-stream';
 
+  /**
+   * Run `make`, which creates `target`; when `target`'s folder is missing (never made yet, or
+   * removed under a running process), make the folder and run it once more. Not a mkdir before
+   * every write: on the upload path that was a system call and a promise per request, for a
+   * folder that is nearly always there.
+   */
+  async function inFolder<T>(target: string, make: () => Promise<T>): Promise<T> {
+    try {
+      return await make();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(path.dirname(target), { recursive: true });
+      return make();
+    }
+  }
+
   /** Write under a temporary name, then rename: a reader never sees half a file. */
   async function writeAtomically(key: string, write: (tmp: string) => Promise<number | void>): Promise<number> {
     const dest = file(key);
-    // Every time (one system call when it exists): a folder removed under a running process
-    // must not fail the next upload.
-    await mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
     let written: number | void;
     try {
@@ -128,12 +141,15 @@ export function createLocalStore(dir: string): VideoStore {
   return {
     kind: 'local',
     async putFile(key, src) {
-      return { bytes: await writeAtomically(key, (tmp) => copyFile(src, tmp)) };
+      // A missing source fails both tries with ENOENT: that error is the one thrown.
+      return { bytes: await writeAtomically(key, (tmp) => inFolder(tmp, () => copyFile(src, tmp))) };
     },
     async putStream(key, stream, _type, maxBytes) {
       const seen = { n: 0 };
       const bytes = await writeAtomically(key, async (tmp) => {
-        await pump(stream, byteLimit(maxBytes, seen), createWriteStream(tmp));
+        // Opened before the stream flows: a stream cannot be read twice, an open can be retried.
+        const out = await inFolder(tmp, () => open(tmp, 'wx'));
+        await pump(stream, byteLimit(maxBytes, seen), out.createWriteStream());
         return seen.n;
       });
       return { bytes };

@@ -1,7 +1,7 @@
 // Both stores behave the same: a local folder, and an S3-compatible bucket (s3rver, started by
 // the test) reached through the real AWS SDK.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -128,6 +128,42 @@ describe.each(['local', 's3'])('%s store', (kind) => {
     const none = await sweepStore(store(), { videoRetentionMs: 7 * 86_400_000, uploadTtlMs: 3600_000 });
     expect(none).toEqual({ videos: 0, uploads: 0 });
     expect(await store().size(videoKey(`${job}new`))).toBe(sampleBytes.length);
+  });
+});
+
+describe('local store folders', () => {
+  it('a folder removed under a running store: the next writes make it again, a failed one leaves no part file', async () => {
+    const root = path.join(work, 'removed');
+    const store = createLocalStore(root);
+    await store.putStream(uploadKey('first'), Readable.from([Buffer.from('%PDF-1.4 one')]), 'application/pdf', 1024);
+    await store.putFile(videoKey('first'), sample, 'video/mp4');
+    await rm(path.join(root, 'uploads'), { recursive: true });
+    await rm(path.join(root, 'videos'), { recursive: true });
+
+    const again = await store.putStream(
+      uploadKey('second'),
+      Readable.from([Buffer.from('%PDF-1.4 two')]),
+      'application/pdf',
+      1024,
+    );
+    expect(again.bytes).toBe(12);
+    expect(await text((await store.open(uploadKey('second')))!.stream)).toBe('%PDF-1.4 two');
+    expect((await store.putFile(videoKey('second'), sample, 'video/mp4')).bytes).toBe(sampleBytes.length);
+
+    // A source that fails midway: an error, and nothing of it stays in the folder.
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.from('%PDF-1.4 half');
+        throw new Error('client went away');
+      })(),
+    );
+    await expect(store.putStream(uploadKey('third'), failing, 'application/pdf', 1024)).rejects.toThrow('client went away');
+    expect((await readdir(path.join(root, 'uploads'))).sort()).toEqual(['second.pdf']);
+    // A missing source is an error, not a folder to make.
+    await expect(store.putFile(videoKey('fourth'), path.join(work, 'no-such.mp4'), 'video/mp4')).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await store.close();
   });
 });
 
