@@ -2,7 +2,7 @@
 // image pages) to parser-pool.ts over IPC. It starts before a file is asked for (a warm parser)
 // and runs in its own process so that a hostile file can only exhaust this process's memory or
 // time: the parent kills it and the calling process lives on.
-// Keep it small: anything that decides an outcome belongs in verdict.ts.
+// Keep it small: anything that decides an outcome belongs in verdict.ts (or scan.ts).
 import { readFile } from 'node:fs/promises';
 import { capText, normalizeText, textStats } from './text.js';
 import { imagesCanMakeAScan, type PageFacts } from './scan.js';
