@@ -3,13 +3,13 @@
 // the API made, and removal leaves nothing.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { WebJobs, keyOwner } from '../../../bots/web/jobs.js';
 import { createProducerConnection } from '../../../src/redis/connection.js';
 import { redisKeys } from '../../../src/redis/keys.js';
-import { waitFor } from '../../helpers/harness.js';
+import { commandsDuring } from '../../helpers/redis-monitor.js';
 
 let redis: Redis;
 beforeAll(async () => {
@@ -24,32 +24,12 @@ function fresh(ttlSeconds = 3600) {
   return { jobs: new WebJobs(redis, prefix, ttlSeconds), key: (id: string) => redisKeys(prefix).web.job(id) };
 }
 
-/** The commands this test's connection sends while `fn` runs, as MONITOR sees them. */
-async function commandsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const monitor = await new Redis(inject('redisUrl')).monitor();
-  try {
-    const addr = /addr=(\S+)/.exec(String(await redis.client('INFO')))?.[1];
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: unknown[], source: string) => {
-      if (source === addr) seen.push(String(args[0]).toLowerCase());
-    });
-    // MONITOR reports in execution order but arrives late: fn's commands sit between ECHO and PING.
-    await redis.echo('start');
-    await fn();
-    await redis.ping();
-    await waitFor(async () => seen.includes('ping'), 'the PING in MONITOR');
-    return seen.slice(seen.indexOf('echo') + 1, seen.indexOf('ping'));
-  } finally {
-    monitor.disconnect();
-  }
-}
-
 describe('WebJobs', () => {
   it('create writes the owner and the expiry in one command', async () => {
     const { jobs, key } = fresh(600);
     // The first call may load the script into this redis-server (EVALSHA, NOSCRIPT, EVAL).
     await jobs.create('warm-up', keyOwner('acme'));
-    const sent = await commandsDuring(() => jobs.create('job-1', keyOwner('acme')));
+    const sent = await commandsDuring(redis, () => jobs.create('job-1', keyOwner('acme')));
     expect(sent).toEqual(['evalsha']);
     expect(await redis.hgetall(key('job-1'))).toEqual({ owner: 'key:acme' });
     const ttl = await redis.ttl(key('job-1'));
