@@ -11,13 +11,18 @@
 // costs (MONITOR over 20 events sent one at a time). No worker runs: intake only.
 // Run: npm run bench:slack  [-- --n 2000 --users 50 --concurrency 32 --rounds 4]
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startSlackFrontDoor } from '../bots/slack/index.js';
 import { SLACK_EVENTS_PATH } from '../bots/slack/events-route.js';
 import { FakeSlack } from '../tests/fakes/slack.js';
-import { compareWithFloor, drive, type LoadRequest, loadSettings, startIntakeServer } from './lib/intake-load.js';
+import {
+  compareWithFloor,
+  drive,
+  type LoadRequest,
+  loadSettings,
+  startBareServer,
+  startIntakeServer,
+} from './lib/intake-load.js';
 
 const SETTINGS = loadSettings();
 const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
@@ -62,41 +67,36 @@ function signatureOk(body: string, ts: string | undefined, sig: string | undefin
   const got = Buffer.from(sig);
   return got.length === want.length && timingSafeEqual(got, want);
 }
-const protocolOnly = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    const h = (name: string) => req.headers[name] as string | undefined;
-    if (!signatureOk(body, h('x-slack-request-timestamp'), h('x-slack-signature'))) return res.writeHead(401).end();
-    const { team_id: team, event: e } = JSON.parse(body) as BenchEvent;
-    const file = e.files[0]!;
-    intake.services.submitter
-      .submit({
-        dedupeKey: `slack:${team}:${file.id}`,
-        requester: { platform: 'slack', userKey: `${team}:${e.user}`, userId: e.user, chatId: e.channel, teamId: team },
-        file: { kind: 'slack', fileId: file.id, name: file.name, size: file.size },
-      })
-      .then(
-        (o) => {
-          res.writeHead(200, { 'content-length': 0 }).end();
-          if (o.status !== 'accepted') return;
-          const ack = JSON.stringify({ channel: e.channel, thread_ts: e.ts, text: `Got it: ${file.name}` });
-          void request(`${slack.apiUrl}chat.postMessage`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${botToken}`, 'content-type': 'application/json; charset=utf-8' },
-            body: ack,
-          }).then(
-            (r) => r.body.dump(),
-            () => undefined,
-          );
-        },
-        () => res.writeHead(500).end(),
-      );
+/** The bare server's acknowledgements: sent, and answered ok by the fake Slack. */
+const bareAcks = { sent: 0, ok: 0 };
+const protocolOnly = await startBareServer(async (raw, headers) => {
+  const body = raw.toString('utf8');
+  const h = (name: string) => headers[name] as string | undefined;
+  if (!signatureOk(body, h('x-slack-request-timestamp'), h('x-slack-signature'))) return 401;
+  const { team_id: team, event: e } = JSON.parse(body) as BenchEvent;
+  const file = e.files[0]!;
+  const o = await intake.services.submitter.submit({
+    dedupeKey: `slack:${team}:${file.id}`,
+    requester: { platform: 'slack', userKey: `${team}:${e.user}`, userId: e.user, chatId: e.channel, teamId: team },
+    file: { kind: 'slack', fileId: file.id, name: file.name, size: file.size },
   });
+  if (o.status === 'accepted') {
+    // In the background, as ours: the answer does not wait for it.
+    const ack = JSON.stringify({ channel: e.channel, thread_ts: e.ts, text: `Got it: ${file.name}` });
+    void request(`${slack.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${botToken}`, 'content-type': 'application/json; charset=utf-8' },
+      body: ack,
+    }).then(
+      async (r) => {
+        if (((await r.body.json()) as { ok?: boolean }).ok) bareAcks.ok++;
+      },
+      () => undefined,
+    );
+    bareAcks.sent++;
+  }
+  return 200;
 });
-await new Promise<void>((r) => protocolOnly.listen(0, '127.0.0.1', r));
-const protocolOrigin = `http://127.0.0.1:${(protocolOnly.address() as AddressInfo).port}`;
 
 await compareWithFloor({
   redisUrl: intake.redisUrl,
@@ -107,7 +107,7 @@ await compareWithFloor({
     { name: 'doc2video Slack events endpoint (Bolt, signature, submit)', run: (n) => runEvents(n) },
     {
       name: 'bare node:http + the protocol only (signature, JobSubmitter.submit, "Got it" through undici)',
-      run: (n) => drive(protocolOrigin, '/', makeEvents(n), { concurrency: CONCURRENCY }),
+      run: (n) => drive(protocolOnly.url, '/', makeEvents(n), { concurrency: CONCURRENCY }),
     },
   ],
   oneAtATime: (n) => runEvents(n, 1),
@@ -115,6 +115,7 @@ await compareWithFloor({
   floorKey: `${intake.prefix}:floor`,
 });
 
-await new Promise<void>((r) => protocolOnly.close(() => r()));
+console.log(`the protocol-only server's "Got it": ${bareAcks.ok} of ${bareAcks.sent} answered ok by the fake Slack`);
+await protocolOnly.close();
 await intake.close();
 await slack.close();

@@ -10,12 +10,18 @@
 // dedupe, the user's preferences, the acknowledgement sent to the Bot API).
 // No worker runs: this measures intake only.
 // Run: npm run bench:telegram  [-- --n 2000 --users 50 --concurrency 32]
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startTelegramFrontDoor } from '../bots/telegram/index.js';
 import { WEBHOOK_PATH } from '../bots/telegram/webhook.js';
 import { FakeTelegram, type ApiCall } from '../tests/fakes/telegram.js';
-import { compareWithFloor, drive, type LoadRequest, loadSettings, type Run, startIntakeServer } from './lib/intake-load.js';
+import {
+  compareWithFloor,
+  drive,
+  type LoadRequest,
+  loadSettings,
+  type Run,
+  startBareServer,
+  startIntakeServer,
+} from './lib/intake-load.js';
 
 const SETTINGS = loadSettings();
 const { n: N, users: USERS, concurrency: CONCURRENCY, warmup: WARMUP, rounds: ROUNDS } = SETTINGS;
@@ -83,26 +89,16 @@ async function runDoc2Video(count: number, concurrency = CONCURRENCY): Promise<R
 interface BenchUpdate {
   message: { message_id: number; chat: { id: number }; from: { id: number }; document: { file_id: string } };
 }
-const submitOnly = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const { message: m } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BenchUpdate;
-    const userKey = `tg:${m.from.id}`;
-    services.submitter
-      .submit({
-        dedupeKey: `tg:${m.chat.id}:${m.message_id}`,
-        requester: { platform: 'telegram', userKey, userId: String(m.from.id), chatId: String(m.chat.id) },
-        file: { kind: 'telegram', fileId: m.document.file_id },
-      })
-      .then(
-        (o) => res.writeHead(o.status === 'accepted' ? 200 : 429, { 'content-length': 0 }).end(),
-        () => res.writeHead(500).end(),
-      );
+const submitOnly = await startBareServer(async (body) => {
+  const { message: m } = JSON.parse(body.toString('utf8')) as BenchUpdate;
+  const userKey = `tg:${m.from.id}`;
+  const o = await services.submitter.submit({
+    dedupeKey: `tg:${m.chat.id}:${m.message_id}`,
+    requester: { platform: 'telegram', userKey, userId: String(m.from.id), chatId: String(m.chat.id) },
+    file: { kind: 'telegram', fileId: m.document.file_id },
   });
+  return o.status === 'accepted' ? 200 : 429;
 });
-await new Promise<void>((r) => submitOnly.listen(0, '127.0.0.1', r));
-const submitPort = (submitOnly.address() as AddressInfo).port;
 
 const WEBHOOK = 'doc2video Telegram webhook (grammY, submit, ack as webhook reply)';
 const runs = await compareWithFloor({
@@ -114,7 +110,7 @@ const runs = await compareWithFloor({
     { name: WEBHOOK, run: (n) => runDoc2Video(n) },
     {
       name: 'bare node:http + JobSubmitter.submit (one admission script that also adds the job)',
-      run: (n) => drive(`http://127.0.0.1:${submitPort}`, '/', makeUpdates(n), { concurrency: CONCURRENCY }),
+      run: (n) => drive(submitOnly.url, '/', makeUpdates(n), { concurrency: CONCURRENCY }),
     },
   ],
   oneAtATime: (n) => runDoc2Video(n, 1),
@@ -124,6 +120,6 @@ const runs = await compareWithFloor({
 });
 console.log(`acknowledgements received: ${runs.get(WEBHOOK)!.ack.length}/${N}`);
 
-submitOnly.close();
+await submitOnly.close();
 await intake.close();
 await fake.close();

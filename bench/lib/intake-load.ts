@@ -3,7 +3,7 @@
 // floor they are compared with (a bare node:http server that answers after one Redis LPUSH), the
 // rounds that alternate the servers so background load on a shared machine hits them alike, a
 // count of the Redis commands one request costs (MONITOR), and the result table.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -224,6 +224,28 @@ export async function startFloor(redisUrl: string, listKey: string): Promise<Flo
       redis.disconnect();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/**
+ * A bare node:http server for a contender with no framework: the whole body read, then
+ * `handle` decides the status (a rejection answers 500).
+ */
+export async function startBareServer(handle: (body: Buffer, headers: IncomingHttpHeaders) => Promise<number>): Promise<Floor> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      handle(Buffer.concat(chunks), req.headers).then(
+        (status) => res.writeHead(status, { 'content-length': 0 }).end(),
+        () => res.writeHead(500).end(),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
