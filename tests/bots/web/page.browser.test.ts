@@ -40,6 +40,9 @@ async function shot(page: Page, name: string) {
 
 async function openPage(opts: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 900 }, ...opts });
+  // With the whole suite running on 2 cores, one step (a file chooser, a selector) once took longer
+  // than Playwright's 30 s default; a slow machine is not a finding. A job gets 90 s (waitForStatus).
+  context.setDefaultTimeout(90_000);
   const page = await context.newPage();
   page.on('pageerror', (err) => pageProblems.push(`pageerror: ${err.message}`));
   page.on('console', (m) => {
