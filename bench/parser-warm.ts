@@ -15,7 +15,6 @@ import type { Logger } from '../src/logger.js';
 import { loadConfig } from '../src/config.js';
 import { extractStep } from '../pipeline/steps/extract.js';
 import { closeSharedParserPool, sharedParserPool } from '../pipeline/pdf/parser-pool.js';
-import { IMAGE_PAGE_MAX_CHARS } from '../pipeline/pdf/scan.js';
 import { inWarmChild } from './lib/warm-parse.js';
 
 const { values } = parseArgs({
@@ -65,10 +64,7 @@ async function makeLongPdf(file: string, pages: number): Promise<void> {
 async function ourFullExtract(file: string, pages: number): Promise<{ ms: number; peakMb: number }> {
   const maxMemoryMb = 4096;
   return inWarmChild(maxMemoryMb, (pool) =>
-    pool.parse(
-      { type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000, imageCheckBelowChars: IMAGE_PAGE_MAX_CHARS },
-      { timeoutMs: 600_000, maxMemoryMb },
-    ),
+    pool.parse({ type: 'extract', path: file, maxPages: pages, maxChars: 50_000_000 }, { timeoutMs: 600_000, maxMemoryMb }),
   );
 }
 

@@ -194,7 +194,8 @@ export async function drive(origin: string, path: string, requests: LoadRequest[
   return run;
 }
 
-export interface Floor {
+/** A local server a bench drives: the floor, or a bare contender. */
+export interface BareServer {
   url: string;
   close(): Promise<void>;
 }
@@ -203,7 +204,7 @@ export interface Floor {
  * The floor: node:http reads the whole body, does one Redis LPUSH (a small record of it) and
  * answers 200: "answer after one durable write" with nothing else in the way.
  */
-export async function startFloor(redisUrl: string, listKey: string): Promise<Floor> {
+export async function startFloor(redisUrl: string, listKey: string): Promise<BareServer> {
   const redis = new Redis(redisUrl);
   let n = 0;
   const server: Server = createServer((req, res) => {
@@ -231,7 +232,9 @@ export async function startFloor(redisUrl: string, listKey: string): Promise<Flo
  * A bare node:http server for a contender with no framework: the whole body read, then
  * `handle` decides the status (a rejection answers 500).
  */
-export async function startBareServer(handle: (body: Buffer, headers: IncomingHttpHeaders) => Promise<number>): Promise<Floor> {
+export async function startBareServer(
+  handle: (body: Buffer, headers: IncomingHttpHeaders) => Promise<number>,
+): Promise<BareServer> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -5,7 +5,7 @@
 // Keep it small: anything that decides an outcome belongs in verdict.ts (or scan.ts).
 import { readFile } from 'node:fs/promises';
 import { capText, normalizeText, textStats } from './text.js';
-import { imagesCanMakeAScan, type PageFacts } from './scan.js';
+import { IMAGE_PAGE_MAX_CHARS, imagesCanMakeAScan, type PageFacts } from './scan.js';
 import { sectionsFromOutline, type HeadingLine, type OutlineEntry } from './sections.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 import { loadPdfParse, restoreNativePush } from './pdfjs-natives.js';
@@ -200,7 +200,7 @@ async function extract(req: WorkerRequest): Promise<WorkerMessage> {
 
     // Image check only where text is scarce (a page full of text is not a scan whatever it shows),
     // and only when images could make the file a scan at all (scan.ts decides).
-    const lowText = pageFacts.flatMap((p, i) => (p.chars < req.imageCheckBelowChars ? [i] : []));
+    const lowText = pageFacts.flatMap((p, i) => (p.chars < IMAGE_PAGE_MAX_CHARS ? [i] : []));
     const toCheck = imagesCanMakeAScan(pageFacts) ? spread(lowText, MAX_IMAGE_CHECKS) : [];
     if (toCheck.length > 0) {
       const ops = imageOps();

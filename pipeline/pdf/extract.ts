@@ -15,7 +15,6 @@ import { open } from 'node:fs/promises';
 import { JobError } from '../../src/errors.js';
 import type { ExtractResult } from '../job.js';
 import { PDF_HEADER_WINDOW, hasPdfHeader } from './text.js';
-import { IMAGE_PAGE_MAX_CHARS } from './scan.js';
 import { MAX_DOCUMENT_CHARS, classifyPdf } from './verdict.js';
 import { DEFAULT_MAX_MEMORY_MB, sharedParserPool, type ParserPool } from './parser-pool.js';
 
@@ -82,7 +81,7 @@ export async function extractPdf(input: ExtractInput, opts: ExtractOptions = {})
   }
   const pool = opts.parser ?? sharedParserPool();
   const { facts } = await pool.parse(
-    { type: 'extract', path: input.path, maxPages, maxChars, imageCheckBelowChars: IMAGE_PAGE_MAX_CHARS },
+    { type: 'extract', path: input.path, maxPages, maxChars },
     {
       timeoutMs,
       maxMemoryMb,

@@ -9,11 +9,6 @@ export interface WorkerRequest {
   maxPages: number;
   /** Text sent back is capped here (the real-character count still covers every parsed page). */
   maxChars: number;
-  /**
-   * Pages with fewer real characters than this are looked at for images. The number is the
-   * verdict's (verdict.ts), sent along so the child never loads the verdict's code (franc...).
-   */
-  imageCheckBelowChars: number;
 }
 
 /** Child -> parent. */

@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobError } from '../../../src/errors.js';
 import { ParserPool, codeForParseError, type ParseBudget, type ParseRun } from '../../../pipeline/pdf/parser-pool.js';
 import type { WorkerRequest } from '../../../pipeline/pdf/protocol.js';
-import { IMAGE_PAGE_MAX_CHARS } from '../../../pipeline/pdf/scan.js';
 import { makeDecompressionBomb, makeManyPages, makeTempDir, makeTextPdf } from '../../helpers/hostile-pdfs.js';
 
 // A busy machine must not turn a good parse into "took too long"; the budgets are tested apart.
@@ -24,7 +23,6 @@ beforeAll(async () => {
     path: await makeTextPdf(dir, 'control.pdf'),
     maxPages: 300,
     maxChars: 50_000,
-    imageCheckBelowChars: IMAGE_PAGE_MAX_CHARS,
   };
 });
 afterEach(async () => {
